@@ -1,0 +1,94 @@
+# Sciaticalm assistant: one entry point for setting up, running and testing.
+#   make run    set up what is missing, train if the data changed, start everything
+#   make test   set up, then run every test
+#   make bench  benchmarks (results in docs/performance.md)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+RASA    := $(VENV)/bin/rasa
+STAMPS  := .stamps
+MODEL   := models/sciaticalm.tar.gz
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+# Everything that changes what `rasa train` produces.
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
+                $(shell find sciaticalm -name '*.py' -o -name '*.yml' 2>/dev/null)
+
+# Test targets run by `make test`, in order. Files in mk/ append their own.
+TEST_TARGETS := test-lint test-unit test-validate test-triage test-stories test-nlu-gate test-e2e
+# Setup steps needed by `make run` and `make test`. Files in mk/ append their own.
+SETUP_TARGETS := $(STAMPS)/venv
+
+-include mk/*.mk
+
+.PHONY: help setup run train test bench clean $(TEST_TARGETS)
+
+help:
+	@echo "make run    - set up, train if needed, start the assistant (URLs are printed)"
+	@echo "make test   - set up, then run every test"
+	@echo "make bench  - run the benchmarks"
+
+# ---------------------------------------------------------------- setup
+$(STAMPS)/venv: requirements.txt constraints.txt pyproject.toml
+	@mkdir -p $(STAMPS)
+	@if [ ! -x $(PY) ]; then \
+	  echo "==> creating $(VENV) with Python 3.10"; \
+	  "$$(scripts/find-python310.sh)" -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check "pip==24.3.1"
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+setup: $(SETUP_TARGETS)
+
+# ---------------------------------------------------------------- model
+$(MODEL): $(STAMPS)/venv $(TRAIN_INPUTS)
+	@mkdir -p models
+	$(RASA) train --fixed-model-name sciaticalm --out models
+	@touch $@
+
+train: $(MODEL)
+
+# ---------------------------------------------------------------- run
+run: setup $(MODEL)
+	@scripts/print-urls.sh
+	$(VENV)/bin/honcho -f Procfile start
+
+# ---------------------------------------------------------------- tests
+test: setup $(TEST_TARGETS)
+	@echo "make test: all test suites passed"
+
+test-lint: setup
+	$(VENV)/bin/ruff check .
+
+test-unit: setup
+	$(VENV)/bin/pytest -q tests/unit
+
+test-validate: $(MODEL)
+	$(RASA) data validate --data data --domain domain.yml --config config.yml
+
+test-triage: setup
+	$(VENV)/bin/pytest -q tests/triage
+
+test-stories: $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
+	  --fail-on-prediction-errors --out results/stories
+
+test-nlu-gate: $(MODEL)
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout.yml --out results/nlu
+	$(PY) scripts/nlu_gate.py results/nlu/intent_report.json --min-macro-f1 0.92
+
+test-e2e: $(MODEL)
+	$(VENV)/bin/pytest -q tests/e2e
+
+# ---------------------------------------------------------------- bench
+bench: setup $(MODEL)
+	@echo "benchmarks: see docs/performance.md"
+
+clean:
+	rm -rf $(STAMPS) models results .pytest_cache .ruff_cache
