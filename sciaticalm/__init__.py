@@ -1,0 +1,1 @@
+"""Sciaticalm assistant: pure logic (content, triage, plan) independent of Rasa."""
