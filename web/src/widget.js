@@ -1,0 +1,132 @@
+// Entry point: one <script src=".../widget.js" data-server="..." defer> tag
+// adds the Sciaticalm chat widget to a page.
+
+import { io } from 'socket.io-client';
+import { findScript, readConfig } from './config.js';
+import { Connection } from './connection.js';
+import { themeColours } from './contrast.js';
+import content from './content.json';
+import { createStore, safeStorage, storageKey } from './store.js';
+import css from './styles.css?inline';
+import {
+  activeQuickReplies, addBotPayload, addIntro, addUserMessage, takeNextOutgoing,
+} from './transcript.js';
+import { createView } from './view.js';
+
+const STATUS_TEXT = {
+  connecting: ['Connecting…', 'info'],
+  online: ['', 'info'],
+  offline: ['You are offline. Reconnecting… Messages you write will be sent once the connection is back.', 'warn'],
+};
+
+export function mountWidget(win, config, ioImpl = io) {
+  const doc = win.document;
+  const names = { bot: config.title, user: 'You' };
+  const colours = themeColours(config.color);
+  const store = createStore(safeStorage(() => win.sessionStorage), storageKey(config.server));
+
+  const style = doc.createElement('style');
+  style.setAttribute('data-sciaticalm-widget', '');
+  style.textContent = css;
+  doc.head.appendChild(style);
+
+  const refresh = () => {
+    view.sync(store.state.entries);
+    view.setQuickReplies(activeQuickReplies(store.state.entries));
+  };
+
+  const connection = new Connection({
+    io: ioImpl,
+    url: config.server,
+    path: config.socketPath,
+    getSessionId: () => store.state.sessionId,
+    takeNext: () => takeNextOutgoing(store),
+    onSession: (id) => {
+      if (store.state.sessionId !== id) store.update((s) => (s.sessionId = id));
+    },
+    onBotMessage: (payload) => {
+      addBotPayload(store, payload);
+      view.setTyping(false);
+      refresh();
+    },
+    onSent: () => {
+      refresh();
+      view.setTyping(true);
+    },
+    onStatus: (status) => {
+      const [text, kind] = STATUS_TEXT[status] ?? ['', 'info'];
+      view.setStatus(text, kind);
+    },
+  });
+
+  const ensureStarted = () => {
+    if (!store.state.entries.length) addIntro(store, content);
+    connection.start();
+    refresh();
+  };
+
+  const api = {
+    open() {
+      ensureStarted();
+      store.update((s) => (s.open = true));
+      view.open();
+    },
+    close() {
+      store.update((s) => (s.open = false));
+      view.close();
+    },
+    restart() {
+      store.reset();
+      view.setTyping(false);
+      addIntro(store, content);
+      refresh();
+      connection.restart();
+      view.input.focus();
+    },
+    send(text, payload = text) {
+      if (!addUserMessage(store, text, payload)) return;
+      refresh();
+      connection.flush();
+    },
+    connection,
+    store,
+  };
+
+  const view = createView(doc, { title: config.title, names }, {
+    onOpen: api.open,
+    onClose: api.close,
+    onRestart: api.restart,
+    onSend: (text, payload) => api.send(text, payload),
+  });
+  view.root.style.setProperty('--scw-primary', colours.primary);
+  view.root.style.setProperty('--scw-on-primary', colours.onPrimary);
+  doc.body.appendChild(view.root);
+
+  win.addEventListener('offline', () => view.setStatus(...STATUS_TEXT.offline));
+  win.addEventListener('online', () => {
+    if (connection.ready) view.setStatus('', 'info');
+  });
+
+  if (store.state.open || config.startOpen) {
+    ensureStarted();
+    store.update((s) => (s.open = true));
+    view.open({ focus: false });
+  } else if (store.state.sessionId || store.state.outbox.length) {
+    ensureStarted();
+  }
+  return api;
+}
+
+function boot() {
+  if (window.SciaticalmWidget) return;
+  const config = readConfig(findScript(document));
+  const start = () => {
+    const api = mountWidget(window, config);
+    window.SciaticalmWidget = { open: api.open, close: api.close, restart: api.restart };
+  };
+  window.SciaticalmWidget = { pending: true };
+  if (document.body) start();
+  else document.addEventListener('DOMContentLoaded', start, { once: true });
+}
+
+if (typeof window !== 'undefined' && !import.meta.env?.VITEST) boot();
