@@ -1,0 +1,39 @@
+# Web chat widget (web/): npm packages from the committed lock file, the
+# bundle in web/dist, Debian's chromium for the browser tests, and the tests.
+# Included by the Makefile (-include mk/*.mk).
+
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/vite.config.js
+CHROMIUM    := /usr/bin/chromium
+
+SETUP_TARGETS += $(STAMPS)/web-npm $(STAMPS)/web-build $(CHROMIUM)
+TEST_TARGETS  += test-web-unit test-web-e2e
+
+.PHONY: web-build
+
+# npm ci installs exactly what web/package-lock.json records.
+$(STAMPS)/web-npm: web/package.json web/package-lock.json
+	@mkdir -p $(STAMPS)
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# web/dist: widget.js (one self-contained file) and the demo pages.
+$(STAMPS)/web-build: $(STAMPS)/web-npm $(WEB_SOURCES)
+	cd web && npm run --silent build
+	@touch $@
+
+web-build: $(STAMPS)/web-build
+
+# Debian's chromium for the browser tests (never a downloaded browser).
+$(CHROMIUM):
+	@echo "==> installing Debian chromium"
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+# Unit tests of the widget's logic (jsdom).
+test-web-unit: $(STAMPS)/web-npm
+	cd web && npx vitest run
+
+# The demo page in headless chromium against the real Rasa and action servers,
+# plus the axe-core scan and the screenshots in docs/screenshots/.
+test-web-e2e: setup $(MODEL)
+	$(VENV)/bin/pytest -q tests/web
