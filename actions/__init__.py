@@ -1,0 +1,1 @@
+"""Rasa custom actions of the Sciaticalm assistant (run by `rasa run actions`)."""

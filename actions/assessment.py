@@ -1,0 +1,137 @@
+"""Validation of the root-cause assessment form.
+
+Typed answers and button values are turned into canonical values by
+sciaticalm.answers. A positive warning-sign screen ends the form at once (the
+plan action then escalates). An answer that is really a side question gets
+its answer, then the form asks its question again; anything else gets a
+helpful hint and the question again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.advice import topic_messages
+from actions.common import channel
+from sciaticalm.answers import PARSERS, parse_answer
+from sciaticalm.content import library
+from sciaticalm.render import fill
+
+# Intents that are questions in their own right: answered mid-form, then back.
+SIDE_TOPICS = {
+    "ask_causes": "causes",
+    "ask_running_form": "running_form",
+    "ask_strengthening": "strengthening",
+    "ask_stretching": "stretching",
+    "ask_footwear": "footwear",
+    "ask_training_load": "training_load",
+    "ask_when_to_seek_help": "professional_help",
+}
+SIDE_RESPONSES = {
+    "bot_challenge": "utter_iamabot",
+    "ask_capabilities": "utter_capabilities",
+    "greet": "utter_greet_in_form",
+}
+SIDE_CONFIDENCE = 0.6
+
+
+def screen_outcome(slot: str, value: str) -> str | None:
+    """The triage level a warning-sign screen answer leads to, if any."""
+    if slot == "emergency_screen" and value == "yes":
+        return "emergency"
+    if slot == "emergency_screen" and value == "unsure":
+        return "urgent"
+    if slot == "urgent_screen" and value == "yes":
+        return "urgent"
+    return None
+
+
+class ValidateAssessmentForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_assessment_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        # A positive screen ends the assessment: the plan action escalates.
+        for slot in ("emergency_screen", "urgent_screen"):
+            value = tracker.get_slot(slot)
+            if isinstance(value, str) and screen_outcome(slot, value):
+                return []
+        return domain_slots
+
+    async def validate_answer(
+        self,
+        slot: str,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+    ) -> dict[str, Any]:
+        canonical = parse_answer(slot, value)
+        if canonical is not None:
+            result: dict[str, Any] = {slot: canonical}
+            level = screen_outcome(slot, canonical)
+            if level:
+                signs = list(tracker.get_slot("red_flags") or [])
+                result["triage_level"] = level
+                result["red_flags"] = [*signs, "screen_positive"] if \
+                    "screen_positive" not in signs else signs
+            return result
+        if not self._answer_side_question(dispatcher, tracker):
+            dispatcher.utter_message(response=f"utter_hint_{slot}")
+        return {slot: None}
+
+    def _answer_side_question(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> bool:
+        intent = tracker.latest_message.get("intent") or {}
+        name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+        if confidence < SIDE_CONFIDENCE:
+            return False
+        lib = library()
+        if name in SIDE_TOPICS:
+            text = tracker.latest_message.get("text")
+            for message in topic_messages(lib, SIDE_TOPICS[name], name, text, None):
+                message["text"] = fill(message["text"], lib, channel(tracker))
+                message.pop("buttons", None)  # the form's own buttons follow
+                dispatcher.utter_message(**message)
+        elif name in SIDE_RESPONSES:
+            dispatcher.utter_message(response=SIDE_RESPONSES[name])
+        elif name == "ask_disclaimer":
+            dispatcher.utter_message(text=fill(lib.disclaimer["full"]["text"], lib,
+                                               channel(tracker)))
+        elif name == "ask_human":
+            dispatcher.utter_message(text=fill(lib.contact["ask_human"]["text"], lib,
+                                               channel(tracker)))
+        else:
+            return False
+        dispatcher.utter_message(response="utter_back_to_assessment")
+        return True
+
+
+def _validator(slot: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+    async def validate(
+        self: ValidateAssessmentForm,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return await self.validate_answer(slot, value, dispatcher, tracker)
+
+    validate.__name__ = f"validate_{slot}"
+    return validate
+
+
+for _slot in PARSERS:
+    setattr(ValidateAssessmentForm, f"validate_{_slot}", _validator(_slot))

@@ -1,0 +1,46 @@
+"""Helpers shared by the actions: disclaimer, channel, triage guard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from sciaticalm.content import Library
+from sciaticalm.render import fill
+
+DISCLAIMER_SLOT = "disclaimer_shown"
+
+
+def channel(tracker: Tracker) -> str | None:
+    return tracker.get_latest_input_channel()
+
+
+def ensure_disclaimer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, lib: Library
+) -> list[dict[str, Any]]:
+    """Show the full disclaimer once per conversation, before the first advice."""
+    if tracker.get_slot(DISCLAIMER_SLOT):
+        return []
+    dispatcher.utter_message(text=fill(lib.disclaimer["full"]["text"], lib, channel(tracker)))
+    return [SlotSet(DISCLAIMER_SLOT, True)]
+
+
+def emergency_guard(dispatcher: CollectingDispatcher, tracker: Tracker, lib: Library) -> bool:
+    """After an emergency escalation, remind the visitor to get help before advice.
+
+    Returns True when the reminder was sent (and the advice must be withheld).
+    """
+    if tracker.get_slot("triage_level") != "emergency":
+        return False
+    text = fill(lib.escalation["after_emergency_advice_request"]["text"], lib, channel(tracker))
+    dispatcher.utter_message(text=text)
+    return True
+
+
+def requested_item_id(tracker: Tracker) -> str | None:
+    """The `item` entity of the latest message (set by item buttons)."""
+    value = next(tracker.get_latest_entity_values("item"), None)
+    return str(value) if value else None

@@ -1,0 +1,45 @@
+"""The personal plan at the end of the assessment (or the escalation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import channel, ensure_disclaimer
+from sciaticalm.content import library
+from sciaticalm.plan import Answers, build_plan
+from sciaticalm.render import fill
+
+FORM_SLOTS = ("emergency_screen", "urgent_screen", "pain_onset", "load_change", "shoe_age",
+              "foot_strike", "strength_work")
+
+
+class ActionAssessmentPlan(Action):
+    def name(self) -> str:
+        return "action_assessment_plan"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        lib = library()
+        if tracker.get_slot("triage_level") in ("emergency", "urgent"):
+            # A warning sign came up in the screen: escalate instead of a plan.
+            dispatcher.utter_message(response="utter_escalate")
+            return [SlotSet("disclaimer_shown", True), *_reset()]
+        events = ensure_disclaimer(dispatcher, tracker, lib)
+        answers = Answers(**{k: tracker.get_slot(k) for k in Answers.__dataclass_fields__})
+        plan = build_plan(answers, lib)
+        ch = channel(tracker)
+        for message in plan.messages:
+            dispatcher.utter_message(text=fill(message, lib, ch))
+        dispatcher.utter_message(text=fill(lib.disclaimer["reminder"]["text"], lib, ch))
+        return [*events, SlotSet("assessment_complete", True),
+                SlotSet("assessment_contributors", plan.contributor_ids), *_reset()]
+
+
+def _reset() -> list[dict[str, Any]]:
+    """Clear the answers so the assessment can be taken again."""
+    return [SlotSet(slot, None) for slot in FORM_SLOTS]

@@ -1,0 +1,128 @@
+"""Build a personal plan from the assessment's answers (pure logic).
+
+The answers point to the article's likely causes ("contributors"); each
+contributor's advice comes from content/plan.yml, in order of how strongly
+the answers point to it, followed by the advice every runner gets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sciaticalm.content import Library
+from sciaticalm.render import render_brief
+
+# Fixed order for contributors with the same score: quickest win first.
+ORDER = ("see_professional", "training_load", "footwear", "running_form", "core_strength")
+LIKELY = 2  # score from which a contributor counts as likely
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Canonical answers to the assessment form (see sciaticalm.answers)."""
+
+    pain_onset: str | None = None
+    load_change: str | None = None
+    shoe_age: str | None = None
+    foot_strike: str | None = None
+    strength_work: str | None = None
+    urgent_screen: str | None = None
+
+
+@dataclass(frozen=True)
+class Contributor:
+    id: str
+    score: int
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class Plan:
+    contributors: list[Contributor]
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def contributor_ids(self) -> list[str]:
+        return [c.id for c in self.contributors]
+
+
+def score_contributors(a: Answers) -> list[Contributor]:
+    """Contributors with a score above zero, strongest first."""
+    scores: dict[str, int] = dict.fromkeys(ORDER, 0)
+    reasons: dict[str, list[str]] = {k: [] for k in ORDER}
+
+    def add(contributor: str, points: int, reason: str) -> None:
+        scores[contributor] += points
+        reasons[contributor].append(reason)
+
+    if a.load_change == "yes":
+        add("training_load", 3, "load_change_yes")
+    if a.pain_onset in ("after", "next_day"):
+        add("training_load", 1, "onset_after")
+    if a.shoe_age == "old":
+        add("footwear", 3, "shoe_old")
+    elif a.shoe_age == "mid":
+        add("footwear", 1, "shoe_mid")
+    elif a.shoe_age == "unsure":
+        add("footwear", 1, "shoe_unsure")
+    if a.foot_strike == "heel":
+        add("running_form", 3, "heel")
+    elif a.foot_strike == "unsure":
+        add("running_form", 1, "strike_unsure")
+    if a.pain_onset == "during":
+        add("running_form", 1, "onset_during")
+        add("core_strength", 1, "onset_during")
+    if a.strength_work == "none":
+        add("core_strength", 3, "strength_none")
+    elif a.strength_work == "sometimes":
+        add("core_strength", 2, "strength_sometimes")
+    if a.pain_onset == "constant":
+        add("see_professional", 3, "onset_constant")
+    if a.urgent_screen == "unsure":
+        add("see_professional", 3, "screen_unsure")
+    ranked = sorted(
+        (c for c in ORDER if scores[c] > 0), key=lambda c: (-scores[c], ORDER.index(c))
+    )
+    return [Contributor(c, scores[c], tuple(reasons[c])) for c in ranked]
+
+
+def build_plan(a: Answers, lib: Library) -> Plan:
+    """The plan's contributors and its chat messages, in the order they are sent."""
+    spec = lib.plan
+    contributors = score_contributors(a)
+    likely = [c for c in contributors if c.score >= LIKELY]
+    shown = likely or contributors[:2]
+    plan = Plan(contributors=contributors)
+
+    if shown:
+        lines = [spec["intro"]["text"]]
+        for c in shown:
+            cspec = spec["contributors"][c.id]
+            why = "; ".join(cspec["reasons"][r] for r in c.reasons)
+            label = "likely" if c.score >= LIKELY else "worth checking"
+            lines.append(f"- **{cspec['title']}** ({label}): {why}.")
+        plan.messages.append("\n".join(lines))
+    else:
+        plan.messages.append(spec["nothing_stands_out"]["text"])
+
+    used: set[str] = set()
+    step = 1
+    for c in shown:
+        cspec = spec["contributors"][c.id]
+        plan.messages.append(_section(step, cspec["heading"], cspec["advice"], lib))
+        used.update(cspec["advice"])
+        step += 1
+    for key in ("strengthening", "stretching"):
+        section = spec["always"][key]
+        refs = [r for r in section["advice"] if r not in used]
+        if refs:
+            plan.messages.append(_section(step, section["heading"], refs, lib))
+            step += 1
+    plan.messages.append(spec["details_hint"]["text"])
+    return plan
+
+
+def _section(step: int, heading: str, refs: list[str], lib: Library) -> str:
+    lines = [f"**{step}. {heading}**"]
+    lines += [render_brief(lib.item(ref)) for ref in refs]
+    return "\n".join(lines)
