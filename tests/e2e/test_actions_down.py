@@ -1,0 +1,44 @@
+"""Safety when degraded: with the action server stopped, a red flag still
+reaches the visitor, single-turn and in the middle of the assessment."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.servers import Stack, rasa_stack
+
+
+@pytest.fixture(scope="module")
+def degraded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with rasa_stack(tmp_path_factory.mktemp("degraded")) as stack:
+        assert stack.say("warm-up", "hello")
+        stack.stop_actions()  # the real action server, stopped mid-life
+        yield stack
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def test_emergency_escalation_without_action_server(degraded: Stack) -> None:
+    replies = degraded.say(f"down-{uuid.uuid4()}", "I've wet myself and both legs are numb")
+    assert texts(replies).startswith("**Please call 999 or go to A&E now.**")
+    assert "(tel:+442380248725)" in texts(replies)
+    assert any(r.get("custom", {}).get("sciaticalm", {}).get("level") == "emergency"
+               for r in replies)
+
+
+def test_urgent_escalation_without_action_server(degraded: Stack) -> None:
+    replies = degraded.say(f"down-{uuid.uuid4()}", "I've had a high temperature all week")
+    assert texts(replies).startswith("**Please call our help line on 02380 248725 today.")
+
+
+def test_escalation_mid_assessment_without_action_server(degraded: Stack) -> None:
+    sender = f"down-{uuid.uuid4()}"
+    intro = texts(degraded.say(sender, "help me find the root cause"))
+    assert "safety check" in intro
+    replies = degraded.say(sender, "actually I can't feel my bum when I wipe")
+    assert texts(replies).startswith("**Please call 999 or go to A&E now.**")

@@ -1,0 +1,68 @@
+"""A whole conversation over the REST channel against the real servers,
+then found again in the SQLite tracker store."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.e2e.conftest import slot_values, stored_events
+from tests.support.servers import Stack
+
+
+def joined(replies: list[dict]) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def test_conversation_advice_assessment_and_log(stack: Stack) -> None:
+    sender = f"e2e-{uuid.uuid4()}"
+    greeting = stack.say(sender, "hello")
+    assert "Sciaticalm assistant" in joined(greeting)
+    assert any(r.get("buttons") for r in greeting)
+
+    shoes = joined(stack.say(sender, "are my trainers causing my back pain?"))
+    assert "not a substitute for advice from a medical professional" in shoes  # disclaimer first
+    assert "fitting" in shoes.lower() and "cushioning" in shoes.lower()
+
+    plank = joined(stack.say(sender, "how long should I hold a plank"))
+    assert "Plank" in plank and "seconds" in plank
+    assert "not a substitute" not in plank  # the disclaimer is shown once
+
+    intro = joined(stack.say(sender, "help me find the root cause"))
+    assert "safety check" in intro and "both legs" in intro
+    # Answer the rest, mixing buttons and typed text.
+    answers = ['/inform{"emergency_screen": "no"}', "no none of those", "the next day",
+               "yes, I've doubled my mileage", "about 2 years old", "I land on my heels"]
+    for answer in answers:
+        assert stack.say(sender, answer), answer
+    plan = joined(stack.say(sender, "never"))
+    assert "Training load" in plan and "Footwear" in plan and "Core strength" in plan
+    assert "Bird dog" in plan and "Hamstring" in plan
+    assert plan.strip().endswith("check with a healthcare professional if you're unsure.")
+
+    events = stored_events(stack.db_path, sender)
+    intents = [i for t, i, _ in events if t == "user"]
+    actions = [a for t, _, a in events if t == "action"]
+    assert intents[:3] == ["greet", "ask_footwear", "ask_strengthening"]
+    assert "action_footwear_advice" in actions and "action_assessment_plan" in actions
+    assert slot_values(stack.db_path, sender, "assessment_complete") == [True]
+
+
+def test_red_flag_sets_triage_slots_in_the_log(stack: Stack) -> None:
+    sender = f"e2e-{uuid.uuid4()}"
+    replies = stack.say(sender, "both my legs are numb and I can't feel my bum")
+    assert joined(replies).startswith("**Please call 999 or go to A&E now.**")
+    custom = [r["custom"] for r in replies if "custom" in r]
+    assert custom == [{"sciaticalm": {"kind": "escalation", "level": "emergency", "calls": [
+        {"label": "Call 999", "tel": "999"},
+        {"label": "Call 02380 248725", "tel": "+442380248725"}]}}]
+    assert "emergency" in slot_values(stack.db_path, sender, "triage_level")
+    flags = slot_values(stack.db_path, sender, "red_flags")[-1]
+    assert set(flags) >= {"bilateral_leg_symptoms", "saddle_numbness"}
+
+
+def test_hostile_text_is_answered_and_logged_verbatim(stack: Stack) -> None:
+    sender = f"e2e-{uuid.uuid4()}"
+    nasty = "<img src=x onerror=alert(1)> '; DROP TABLE events; -- \u202e\U0001f3c3"
+    assert stack.say(sender, nasty)
+    assert stack.say(sender, "hello")  # still answering; the table is intact
+    assert [t for t, _, _ in stored_events(stack.db_path, sender)].count("user") == 2
