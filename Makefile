@@ -21,12 +21,14 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
 
 # Test targets run by `make test`, in order. Files in mk/ append their own.
 TEST_TARGETS := test-lint test-unit test-validate test-triage test-stories test-nlu-gate test-e2e
+# Benchmarks run by `make bench`. Files in mk/ append their own.
+BENCH_TARGETS :=
 # Setup steps needed by `make run` and `make test`. Files in mk/ append their own.
 SETUP_TARGETS := $(STAMPS)/venv
 
 -include mk/*.mk
 
-.PHONY: help setup run train test bench clean $(TEST_TARGETS)
+.PHONY: help setup run train test bench clean $(TEST_TARGETS) $(BENCH_TARGETS)
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant (URLs are printed)"
@@ -88,8 +90,8 @@ test-e2e: $(MODEL)
 	$(VENV)/bin/pytest -q tests/e2e
 
 # ---------------------------------------------------------------- bench
-bench: setup $(MODEL)
-	@echo "benchmarks: see docs/performance.md"
+bench: setup $(MODEL) $(BENCH_TARGETS)
+	@echo "benchmarks done: results in docs/performance.md and docs/*.md"
 
 clean:
 	rm -rf $(STAMPS) models results .pytest_cache .ruff_cache
