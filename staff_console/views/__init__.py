@@ -1,0 +1,1 @@
+"""Blueprints: auth, conversations, overview, admin."""

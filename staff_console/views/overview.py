@@ -1,0 +1,55 @@
+"""Overview page: per-day conversations and escalations, fallback rate, top intents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, flash, render_template, request
+
+from staff_console import charts
+from staff_console.overview import overview
+from staff_console.views.common import engine, settings, state
+
+bp = Blueprint("overview", __name__)
+MAX_DAYS = 366
+
+
+@bp.before_request
+def _refresh() -> None:
+    state().maybe_refresh()
+
+
+def _date(name: str, default: dt.date) -> dt.date:
+    raw = request.args.get(name, "")
+    if not raw:
+        return default
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        flash(f"{name} is not a date: ignored.")
+        return default
+
+
+@bp.route("/overview")
+def index() -> Any:
+    today = dt.datetime.now(dt.timezone.utc).date()
+    end = _date("date_to", today)
+    start = _date("date_from", end - dt.timedelta(days=29))
+    if start > end:
+        start, end = end, start
+    if (end - start).days >= MAX_DAYS:
+        start = end - dt.timedelta(days=MAX_DAYS - 1)
+    cfg = settings()
+    with engine().connect() as conn:
+        ov = overview(conn, start, end, cfg.low_confidence)
+    labels = [d.day.strftime("%m-%d") for d in ov.days]
+    per_day = charts.bar_chart(
+        [("conversations", [d.conversations for d in ov.days]),
+         ("escalations", [d.escalations for d in ov.days])],
+        labels, title="Conversations and escalations per day")
+    intents = charts.hbar_chart([(n, float(c)) for n, c in ov.top_intents],
+                                title="Most frequent intents (visitor turns)")
+    return render_template("overview.html", ov=ov, start=start, end=end,
+                           per_day=per_day, intents=intents,
+                           low_confidence=cfg.low_confidence)
