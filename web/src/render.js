@@ -1,7 +1,7 @@
 // Renders stored entries into message elements (bubbles with sender labels,
 // escalation alerts with click-to-call links).
 
-import { el } from './dom.js';
+import { el, icon } from './dom.js';
 import { renderMarkdown } from './markdown.js';
 
 export const LEVEL_LABELS = { emergency: 'Emergency', urgent: 'Urgent' };
@@ -10,10 +10,7 @@ function sender(doc, text, level) {
   const label = el(doc, 'span', { class: 'scw-sender' }, [text]);
   if (level) {
     label.appendChild(
-      el(doc, 'span', { class: 'scw-flag' }, [
-        el(doc, 'span', { 'aria-hidden': 'true', text: ' ⚠ ' }),
-        LEVEL_LABELS[level],
-      ]),
+      el(doc, 'span', { class: 'scw-flag' }, [icon(doc, 'warning'), LEVEL_LABELS[level]]),
     );
   }
   return label;
@@ -23,16 +20,13 @@ function escalation(doc, entry, botName) {
   const level = entry.level;
   const links = entry.calls.map((call) =>
     el(doc, 'li', {}, [
-      el(doc, 'a', { class: 'scw-call', href: `tel:${call.tel}` }, [
-        el(doc, 'span', { 'aria-hidden': 'true', text: '📞 ' }),
-        call.label,
-      ]),
+      el(doc, 'a', { class: 'scw-call', href: `tel:${call.tel}` }, [icon(doc, 'phone'), call.label]),
     ]),
   );
   const alert = el(doc, 'div', { class: `scw-alert scw-alert--${level}`, role: 'alert' }, [
     el(doc, 'p', { class: 'scw-alert-title' }, [
-      el(doc, 'span', { class: 'scw-alert-icon', 'aria-hidden': 'true', text: '⚠' }),
-      ` ${LEVEL_LABELS[level]}: `,
+      icon(doc, 'warning', 'scw-icon scw-alert-icon'),
+      `${LEVEL_LABELS[level]}: `,
       level === 'emergency' ? 'get help now' : 'get advice today',
     ]),
     el(doc, 'ul', { class: 'scw-calls' }, links),

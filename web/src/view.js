@@ -2,29 +2,14 @@
 // typing indicator, status line and the message form. Keyboard and focus
 // handling live here too.
 
-import { el } from './dom.js';
+import { el, icon } from './dom.js';
 import { entryState, renderEntry, updateEntry } from './render.js';
-
-const CHAT_ICON =
-  'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z';
-
-function icon(doc, d) {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = doc.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('aria-hidden', 'true');
-  svg.setAttribute('focusable', 'false');
-  const path = doc.createElementNS(ns, 'path');
-  path.setAttribute('d', d);
-  svg.appendChild(path);
-  return svg;
-}
 
 export function createView(doc, { title, names }, handlers) {
   const launcher = el(doc, 'button', {
     type: 'button', class: 'scw-launcher', 'aria-expanded': 'false',
     'aria-controls': 'scw-panel', 'aria-label': `Open chat: ${title}`,
-  }, [icon(doc, CHAT_ICON), el(doc, 'span', { class: 'scw-launcher-text', text: 'Chat' })]);
+  }, [icon(doc, 'chat'), el(doc, 'span', { class: 'scw-launcher-text', text: 'Chat' })]);
 
   const restart = el(doc, 'button', { type: 'button', class: 'scw-restart', text: 'Start over' });
   const close = el(doc, 'button', {
