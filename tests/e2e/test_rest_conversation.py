@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import uuid
 
+from sciaticalm.content import library
 from tests.e2e.conftest import slot_values, stored_events
 from tests.support.servers import Stack
+
+DISCLAIMER = library().disclaimer["full"]["text"]
 
 
 def joined(replies: list[dict]) -> str:
@@ -19,13 +22,13 @@ def test_conversation_advice_assessment_and_log(stack: Stack) -> None:
     assert "Sciaticalm assistant" in joined(greeting)
     assert any(r.get("buttons") for r in greeting)
 
-    shoes = joined(stack.say(sender, "are my trainers causing my back pain?"))
-    assert "not a substitute for advice from a medical professional" in shoes  # disclaimer first
+    shoes = joined(stack.say(sender, "what trainers should I buy for my back?"))
+    assert shoes.startswith(DISCLAIMER)  # the disclaimer comes first
     assert "fitting" in shoes.lower() and "cushioning" in shoes.lower()
 
     plank = joined(stack.say(sender, "how long should I hold a plank"))
     assert "Plank" in plank and "seconds" in plank
-    assert "not a substitute" not in plank  # the disclaimer is shown once
+    assert DISCLAIMER not in plank  # the disclaimer is shown once
 
     intro = joined(stack.say(sender, "help me find the root cause"))
     assert "safety check" in intro and "both legs" in intro
