@@ -37,7 +37,13 @@ def have_a_conversation(widget: Widget, *, emergency: bool) -> None:
     if emergency:
         widget.say("both my legs are numb")
         expect(widget.alerts.last).to_be_visible()
-    widget.log.evaluate("el => { el.scrollTop = el.scrollHeight }")
+    # Show the start of the last bot turn (for the screenshots).
+    widget.log.evaluate(
+        "log => { const turn = [...log.querySelectorAll('.scw-msg--user')].pop();"
+        " const first = turn && turn.nextElementSibling; if (!first) return;"
+        " log.scrollTop += first.getBoundingClientRect().top"
+        " - log.getBoundingClientRect().top - 8 }"
+    )
 
 
 def test_open_widget_has_no_serious_axe_violations_on_desktop(widget: Widget) -> None:

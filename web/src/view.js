@@ -8,7 +8,7 @@ import { entryState, renderEntry, updateEntry } from './render.js';
 export function createView(doc, { title, names }, handlers) {
   const launcher = el(doc, 'button', {
     type: 'button', class: 'scw-launcher', 'aria-expanded': 'false',
-    'aria-controls': 'scw-panel', 'aria-label': `Open chat: ${title}`,
+    'aria-controls': 'scw-panel', 'aria-label': `Chat with ${title}`,
   }, [icon(doc, 'chat'), el(doc, 'span', { class: 'scw-launcher-text', text: 'Chat' })]);
 
   const restart = el(doc, 'button', { type: 'button', class: 'scw-restart', text: 'Start over' });
@@ -66,7 +66,6 @@ export function createView(doc, { title, names }, handlers) {
       panel.hidden = false;
       root.classList.add('scw-open');
       launcher.setAttribute('aria-expanded', 'true');
-      launcher.setAttribute('aria-label', `Chat open: ${title}`);
       log.scrollTop = log.scrollHeight;
       if (focus) input.focus();
     },
@@ -74,7 +73,6 @@ export function createView(doc, { title, names }, handlers) {
       panel.hidden = true;
       root.classList.remove('scw-open');
       launcher.setAttribute('aria-expanded', 'false');
-      launcher.setAttribute('aria-label', `Open chat: ${title}`);
       if (focus) launcher.focus();
     },
     /** Brings the log in line with the stored entries (append, patch, remove). */
