@@ -15,6 +15,11 @@ DISCLAIMER_SLOT = "disclaimer_shown"
 
 
 def channel(tracker: Tracker) -> str | None:
+    """The channel to render for. Partner channels (channels.partner, which sets
+    metadata["partner"]) get the REST shape, so links stay markdown links there."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    if metadata.get("partner"):
+        return "rest"
     return tracker.get_latest_input_channel()
 
 

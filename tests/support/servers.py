@@ -11,7 +11,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,15 +99,26 @@ def rasa_stack(
     with_actions: bool = True,
     cors: tuple[str, ...] = (),
     extra_credentials: str = "",
+    launcher: bool = False,
+    env: Mapping[str, str] | None = None,
+    action_url: Callable[[str], str] | None = None,
 ) -> Iterator[Stack]:
-    """Run action server (optional) + Rasa server; yield a Stack; stop both."""
+    """Run action server (optional) + Rasa server; yield a Stack; stop both.
+
+    launcher: start Rasa through channels.launch (the channels and event broker
+    that `env` switches on, as scripts/run-rasa.sh does); env: extra environment
+    variables for both servers; action_url: given the action server's URL, the
+    URL Rasa should call instead (e.g. a recording proxy in front of it).
+    """
     if not MODEL.exists():
         raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
     workdir.mkdir(parents=True, exist_ok=True)
     rasa_port, action_port = free_port(), free_port()
     db_path = workdir / "conversations.db"
+    real_action_url = f"http://127.0.0.1:{action_port}"
+    rasa_action_url = action_url(real_action_url) if action_url else real_action_url
     (workdir / "endpoints.yml").write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'action_endpoint:\n  url: "{rasa_action_url}/webhook"\n'
         "tracker_store:\n  type: SQL\n  dialect: sqlite\n"
         f'  db: "{db_path}"\n'
     )
@@ -115,7 +126,8 @@ def rasa_stack(
         "rest:\n\nsocketio:\n  user_message_evt: user_uttered\n"
         "  bot_message_evt: bot_uttered\n  session_persistence: true\n" + extra_credentials
     )
-    env = dict(os.environ, SQLALCHEMY_SILENCE_UBER_WARNING="1", TF_CPP_MIN_LOG_LEVEL="2")
+    env = dict(os.environ, SQLALCHEMY_SILENCE_UBER_WARNING="1", TF_CPP_MIN_LOG_LEVEL="2",
+               **(env or {}))
     action_proc = None
     if with_actions:
         action_proc = _spawn(
@@ -126,15 +138,18 @@ def rasa_stack(
     cors_args: list[str] = []
     for origin in cors:
         cors_args += ["--cors", origin]
-    rasa_proc = _spawn(
-        [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(rasa_port),
-         "--endpoints", str(workdir / "endpoints.yml"),
-         "--credentials", str(workdir / "credentials.yml"), *cors_args],
-        workdir / "rasa.log", env,
-    )
+    run_args = ["--model", str(MODEL), "--port", str(rasa_port), *cors_args]
+    config_args = ["--endpoints", str(workdir / "endpoints.yml"),
+                   "--credentials", str(workdir / "credentials.yml")]
+    if launcher:
+        command = [str(VENV_BIN / "python"), "-m", "channels.launch", *config_args,
+                   "--out", str(workdir / "effective"), "--", *run_args]
+    else:
+        command = [str(VENV_BIN / "rasa"), "run", *run_args, *config_args]
+    rasa_proc = _spawn(command, workdir / "rasa.log", env)
     stack = Stack(
         rasa_url=f"http://127.0.0.1:{rasa_port}",
-        action_url=f"http://127.0.0.1:{action_port}",
+        action_url=real_action_url,
         db_path=db_path, workdir=workdir, rasa_proc=rasa_proc, action_proc=action_proc,
     )
     try:
