@@ -87,7 +87,7 @@ def conditions(f: Filters, low_confidence: float) -> list[sa.sql.ColumnElement]:
         where.append(c.assessment_complete.is_(True))
     elif f.assessment == "not_completed":
         where.append(c.assessment_complete.is_(False))
-    rv = t.reviews.c
+    rv = t.reviews.alias("rv").c  # aliased: the outer query joins console_review too
     is_reviewed = sa.exists().where(rv.sender_id == c.sender_id, rv.reviewed.is_(True))
     if f.review == "reviewed":
         where.append(is_reviewed)

@@ -1,0 +1,142 @@
+"""Erasure of one visitor, purge by age, the audit log, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from staff_console import retention
+from staff_console import tables as t
+from staff_console.refresh import get_watermark, refresh
+from tests.console.conftest import ADMIN, REVIEWER, csrf_token, sign_in
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def count(conn, table, sender=None):
+    stmt = sa.select(sa.func.count()).select_from(table)
+    if sender is not None:
+        stmt = stmt.where(table.c.sender_id == sender)
+    return conn.execute(stmt).scalar()
+
+
+def test_erasure_through_the_console(fresh):
+    c = fresh.client()
+    sign_in(c, ADMIN)
+    token = csrf_token(c, "/c/gen-emergency")
+    c.post("/c/gen-emergency", data={"csrf_token": token, "action": "tag", "tag": "x"})
+    c.post("/c/gen-emergency", data={"csrf_token": token, "action": "note", "body": "n"})
+    c.post("/c/gen-emergency", data={"csrf_token": token, "action": "review"})
+    with fresh.engine.connect() as conn:
+        before_total = count(conn, t.events)
+        mine = count(conn, t.events, "gen-emergency")
+    assert mine > 0
+    # Without the typed confirmation nothing is deleted.
+    c.post("/c/gen-emergency", data={"csrf_token": token, "action": "erase", "confirm": "no"})
+    with fresh.engine.connect() as conn:
+        assert count(conn, t.events, "gen-emergency") == mine
+    resp = c.post("/c/gen-emergency", data={"csrf_token": token, "action": "erase",
+                                            "confirm": "gen-emergency"})
+    assert resp.status_code == 302
+    with fresh.engine.connect() as conn:
+        assert count(conn, t.events, "gen-emergency") == 0
+        assert count(conn, t.events) == before_total - mine
+        for table in retention.PER_CONVERSATION:
+            assert count(conn, table, "gen-emergency") == 0, table.name
+        entry = conn.execute(sa.select(t.audit_log).where(
+            t.audit_log.c.action == "erase")).one()
+    assert (entry.actor, entry.target) == ("admin1", "gen-emergency")
+    assert json.loads(entry.detail) == {"events": mine}
+    assert c.get("/c/gen-emergency").status_code == 404
+    audit_page = c.get("/admin/audit").get_data(as_text=True)
+    assert "erase" in audit_page and "gen-emergency" in audit_page
+
+
+def test_reviewers_cannot_erase(fresh):
+    c = fresh.client()
+    sign_in(c, REVIEWER)
+    token = csrf_token(c, "/c/gen-urgent")
+    resp = c.post("/c/gen-urgent", data={"csrf_token": token, "action": "erase",
+                                         "confirm": "gen-urgent"})
+    assert resp.status_code == 403
+    with fresh.engine.connect() as conn:
+        assert count(conn, t.events, "gen-urgent") > 0
+
+
+def test_erasure_of_the_newest_events_keeps_the_summary_correct(fresh):
+    """SQLite reuses the highest ids after a delete; the watermark must follow."""
+    with fresh.engine.begin() as conn:
+        conn.execute(t.events.insert().values(
+            sender_id="last-one", type_name="user", timestamp=time.time(), data=json.dumps(
+                {"event": "user", "text": "bye", "parse_data": {"intent": {"name": "goodbye"}}})))
+    refresh(fresh.engine)
+    retention.erase_visitor(fresh.engine, "last-one", "tester")
+    with fresh.engine.begin() as conn:
+        top = conn.execute(sa.select(sa.func.max(t.events.c.id))).scalar()
+        assert get_watermark(conn) == top
+        conn.execute(t.events.insert().values(
+            sender_id="next-one", type_name="user", timestamp=time.time(), data=json.dumps(
+                {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}})))
+    refresh(fresh.engine)
+    with fresh.engine.connect() as conn:
+        assert count(conn, t.conversations, "next-one") == 1
+
+
+def test_purge_deletes_only_conversations_past_the_cutoff(fresh):
+    with fresh.engine.connect() as conn:
+        old_events = count(conn, t.events, "gen-old")
+        total = count(conn, t.events)
+    assert old_events > 0
+    deleted = retention.purge(fresh.engine, 365, actor="tester")
+    assert (deleted.conversations, deleted.events) == (1, old_events)
+    with fresh.engine.connect() as conn:
+        assert count(conn, t.events) == total - old_events
+        assert count(conn, t.conversations, "gen-old") == 0
+        assert count(conn, t.conversations) == len(fresh.expected) - 1
+        entry = conn.execute(sa.select(t.audit_log).where(
+            t.audit_log.c.action == "purge")).one()
+    assert json.loads(entry.detail)["conversations"] == 1
+    # Running it again (as a schedule would) deletes nothing more.
+    assert retention.purge(fresh.engine, 365).conversations == 0
+    # Five days: the fillers 5-7 days old and older go, today's stay.
+    deleted = retention.purge(fresh.engine, 4.5)
+    old = {s for s, e in fresh.expected.items() if 4.5 < e.days_ago < 365}
+    assert deleted.conversations == len(old)
+    with fresh.engine.connect() as conn:
+        left = {r[0] for r in conn.execute(sa.select(t.conversations.c.sender_id))}
+    assert left == {s for s, e in fresh.expected.items() if e.days_ago < 4.5}
+
+
+def run_cli(env, *args, stdin=""):
+    environ = dict(os.environ, CONSOLE_DATABASE_URL=env.url,
+                   CONSOLE_SECRET_KEY="cli-test-secret", PYTHONPATH=str(REPO))
+    return subprocess.run([sys.executable, "-m", "staff_console", *args], input=stdin,
+                          capture_output=True, text=True, cwd=REPO, env=environ, timeout=120)
+
+
+def test_cli_purge_erase_and_create_admin(fresh):
+    out = run_cli(fresh, "purge", "--days", "365")
+    assert out.returncode == 0, out.stderr
+    assert "purged 1 conversations" in out.stdout
+    out = run_cli(fresh, "erase", "gen-html")
+    assert out.returncode == 0 and "erased gen-html" in out.stdout
+    out = run_cli(fresh, "create-admin", "boss", "--password-stdin",
+                  stdin="a-long-enough-password\n")
+    assert out.returncode == 0, out.stderr
+    out = run_cli(fresh, "create-admin", "tiny", "--password-stdin", stdin="short\n")
+    assert out.returncode == 1 and "at least 12" in out.stderr
+    with fresh.engine.connect() as conn:
+        actions = [(r.actor, r.action, r.target) for r in conn.execute(
+            sa.select(t.audit_log).order_by(t.audit_log.c.id))]
+        assert count(conn, t.events, "gen-html") == 0
+    assert ("cli", "purge", None) in actions and ("cli", "erase", "gen-html") in actions
+    assert ("cli", "user_create", "boss") in actions
+    c = fresh.client()
+    sign_in(c, ("boss", "a-long-enough-password"))
+    assert c.get("/admin/users").status_code == 200
