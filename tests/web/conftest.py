@@ -56,11 +56,13 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def _new_widget_page(browser: Browser, options: dict[str, Any]) -> tuple[Page, Widget]:
+def _new_widget_page(
+    browser: Browser, stack: Any, options: dict[str, Any]
+) -> tuple[Page, Widget]:
     context = browser.new_context(**options)
     context.set_default_timeout(30_000)
     page = context.new_page()
-    widget = Widget(page)
+    widget = Widget(page, server_log=stack.workdir / "rasa.log")
 
     def on_dialog(dialog: Any) -> None:
         widget.dialogs.append(f"{dialog.type}: {dialog.message}")
@@ -74,7 +76,7 @@ def _new_widget_page(browser: Browser, options: dict[str, Any]) -> tuple[Page, W
 @pytest.fixture
 def widget(browser: Browser, stack: Any, site_url: str) -> Iterator[Widget]:
     """A fresh desktop browser context on the demo page (empty sessionStorage)."""
-    page, w = _new_widget_page(browser, DESKTOP)
+    page, w = _new_widget_page(browser, stack, DESKTOP)
     page.goto(f"{site_url}/")
     yield w
     page.context.close()
@@ -83,7 +85,7 @@ def widget(browser: Browser, stack: Any, site_url: str) -> Iterator[Widget]:
 
 @pytest.fixture
 def phone_widget(browser: Browser, stack: Any, site_url: str) -> Iterator[Widget]:
-    page, w = _new_widget_page(browser, PHONE)
+    page, w = _new_widget_page(browser, stack, PHONE)
     page.goto(f"{site_url}/")
     yield w
     page.context.close()

@@ -5,11 +5,21 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
 REPLY_TIMEOUT_S = 45.0
 QUIET_S = 1.0
+# Rasa log lines that explain a missing reply (see docs/widget.md, server-side requirements).
+KNOWN_SERVER_PROBLEMS = ("was never awaited", "unexpected keyword argument", "Traceback")
+
+
+def server_problems(log: Path | None) -> list[str]:
+    if log is None or not log.exists():
+        return []
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [ln.strip()[:300] for ln in lines if any(p in ln for p in KNOWN_SERVER_PROBLEMS)][:5]
 
 
 @dataclass
@@ -17,6 +27,7 @@ class Widget:
     page: Page
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    server_log: Path | None = None
 
     # ---------------------------------------------------------- locators
     @property
@@ -97,7 +108,8 @@ class Widget:
                 return bot
             self.page.wait_for_timeout(150)
         raise AssertionError(
-            f"no bot reply within {REPLY_TIMEOUT_S}s; log: {self.message_texts()[before - 1:]}"
+            f"no bot reply within {REPLY_TIMEOUT_S}s; widget: {self.message_texts()[before - 1:]}"
+            f"; Rasa log: {server_problems(self.server_log)}"
         )
 
     def say(self, text: str) -> list[str]:
