@@ -68,6 +68,12 @@ def test_phone_panel_is_full_screen_and_accessible(phone_widget: Widget) -> None
     assert violations == [], violations
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     widget.page.screenshot(path=str(SCREENSHOTS / "widget-phone.png"))
+    # The full-screen panel is modal: Tab and Shift+Tab stay inside it.
+    expect(widget.panel).to_have_attribute("aria-modal", "true")
+    for key in ["Tab"] * 12 + ["Shift+Tab"] * 12:
+        widget.page.keyboard.press(key)
+        inside = widget.panel.evaluate("p => p.contains(document.activeElement)")
+        assert inside, f"{key} moved focus out of the full-screen panel"
     # Closing the full-screen panel brings the launcher back, focused.
     widget.page.get_by_role("button", name="Close chat").click()
     expect(widget.launcher).to_be_visible()

@@ -123,10 +123,33 @@ export function createView(doc, { title, names }, handlers) {
   launcher.addEventListener('click', () => (view.isOpen ? handlers.onClose() : handlers.onOpen()));
   close.addEventListener('click', () => handlers.onClose());
   restart.addEventListener('click', () => handlers.onRestart());
+  // On a phone the panel covers the page: keep Tab inside it (a modal dialog).
+  const fullScreen = doc.defaultView?.matchMedia?.('(max-width: 480px)');
+  const syncModal = () => {
+    if (fullScreen?.matches) panel.setAttribute('aria-modal', 'true');
+    else panel.removeAttribute('aria-modal');
+  };
+  syncModal();
+  fullScreen?.addEventListener?.('change', syncModal);
+  const trapTab = (event) => {
+    const focusables = [...panel.querySelectorAll('button, input, [href], [tabindex="0"]')]
+      .filter((n) => !n.closest('[hidden]') && !n.disabled);
+    const first = focusables[0];
+    const last = focusables.at(-1);
+    if (event.shiftKey && doc.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && doc.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  };
   panel.addEventListener('keydown', (event) => {
     if (event.key === 'Escape') {
       event.preventDefault();
       handlers.onClose();
+    } else if (event.key === 'Tab' && fullScreen?.matches) {
+      trapTab(event);
     }
   });
   form.addEventListener('submit', (event) => {

@@ -17,6 +17,7 @@ const STATUS_TEXT = {
   connecting: ['Connecting…', 'info'],
   online: ['', 'info'],
   offline: ['You are offline. Reconnecting… Messages you write will be sent once the connection is back.', 'warn'],
+  unreachable: ["Can't reach the assistant right now. Trying again… Messages you write will be sent once it's back.", 'warn'],
 };
 
 export function mountWidget(win, config, ioImpl = io) {
@@ -54,7 +55,8 @@ export function mountWidget(win, config, ioImpl = io) {
       view.setTyping(true);
     },
     onStatus: (status) => {
-      const [text, kind] = STATUS_TEXT[status] ?? ['', 'info'];
+      const key = status === 'offline' && win.navigator.onLine !== false ? 'unreachable' : status;
+      const [text, kind] = STATUS_TEXT[key] ?? ['', 'info'];
       view.setStatus(text, kind);
     },
   });

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import content from '../src/content.json';
 import { mountWidget } from '../src/widget.js';
 import { fakeIo } from './fakes.js';
@@ -154,7 +154,11 @@ describe('widget', () => {
     const socket = online();
     socket.drop();
     expect($('.scw-status').hidden).toBe(false);
-    expect($('.scw-status').textContent).toMatch(/offline/i);
+    expect($('.scw-status').textContent).toMatch(/can't reach the assistant/i);
+    const onLine = vi.spyOn(window.navigator, 'onLine', 'get').mockReturnValue(false);
+    socket.fire('connect_error', new Error('xhr poll error'));
+    expect($('.scw-status').textContent).toMatch(/you are offline/i);
+    onLine.mockRestore();
     type('are you there?');
     expect($('.scw-msg--pending')).not.toBeNull();
     expect(socket.sent('user_uttered')).toEqual([]);
@@ -183,5 +187,31 @@ describe('widget', () => {
     const root = $('.scw-root');
     expect(root.style.getPropertyValue('--scw-primary')).toBe('#ffd400');
     expect(root.style.getPropertyValue('--scw-on-primary')).toBe('#000000');
+  });
+
+  it('is a modal dialog that keeps Tab inside on a phone-sized screen', () => {
+    const original = window.matchMedia;
+    window.matchMedia = (q) => ({ matches: q.includes('max-width'), addEventListener() {} });
+    try {
+      mount();
+      $('.scw-launcher').click();
+      expect($('#scw-panel').getAttribute('aria-modal')).toBe('true');
+      const send = $('.scw-send');
+      send.focus();
+      send.dispatchEvent(new KeyboardEvent('keydown', { key: 'Tab', bubbles: true }));
+      expect(document.activeElement).toBe($('.scw-restart'));
+      $('.scw-restart').dispatchEvent(
+        new KeyboardEvent('keydown', { key: 'Tab', shiftKey: true, bubbles: true }),
+      );
+      expect(document.activeElement).toBe(send);
+    } finally {
+      window.matchMedia = original;
+    }
+  });
+
+  it('is not modal on a desktop', () => {
+    mount();
+    $('.scw-launcher').click();
+    expect($('#scw-panel').hasAttribute('aria-modal')).toBe(false);
   });
 });
