@@ -22,7 +22,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
 # Test targets run by `make test`, in order. Files in mk/ append their own.
 TEST_TARGETS := test-lint test-unit test-validate test-triage test-stories test-nlu-gate test-e2e
 # Benchmarks run by `make bench`. Files in mk/ append their own.
-BENCH_TARGETS :=
+BENCH_TARGETS := bench-assistant
 # Setup steps needed by `make run` and `make test`. Files in mk/ append their own.
 SETUP_TARGETS := $(STAMPS)/venv
 
@@ -51,8 +51,10 @@ setup: $(SETUP_TARGETS)
 
 # ---------------------------------------------------------------- model
 $(MODEL): $(STAMPS)/venv $(TRAIN_INPUTS)
-	@mkdir -p models
-	$(RASA) train --fixed-model-name sciaticalm --out models
+	@mkdir -p models var
+	@start=$$(date +%s); \
+	  $(RASA) train --fixed-model-name sciaticalm --out models && \
+	  echo $$(( $$(date +%s) - start )) > var/train-seconds
 	@touch $@
 
 train: $(MODEL)
@@ -92,6 +94,9 @@ test-e2e: $(MODEL)
 # ---------------------------------------------------------------- bench
 bench: setup $(MODEL) $(BENCH_TARGETS)
 	@echo "benchmarks done: results in docs/performance.md and docs/*.md"
+
+bench-assistant: setup $(MODEL)
+	$(PY) scripts/bench_assistant.py
 
 clean:
 	rm -rf $(STAMPS) models results .pytest_cache .ruff_cache
