@@ -46,6 +46,9 @@ def _choices() -> dict[str, Any]:
 
 
 def _list(template_title: str, f: Filters, endpoint: str) -> Any:
+    if any(v == "" for v in request.args.values()):
+        # The filter form sends every field: drop the empty ones for a clean, shareable URL.
+        return redirect(url_for(endpoint, **{k: v for k, v in request.args.items() if v}))
     cfg = settings()
     for message in f.errors:
         flash(message)
