@@ -1,4 +1,5 @@
-"""End-to-end fixtures: one real action server + Rasa server per test module."""
+"""End-to-end fixtures: one real action server + Rasa server for the whole session
+(every test uses its own sender ids, so they do not interfere)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from tests.support.servers import Stack, rasa_stack
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with rasa_stack(tmp_path_factory.mktemp("stack")) as s:
         yield s

@@ -123,7 +123,7 @@ def rasa_stack(
         f'  db: "{db_path}"\n'
     )
     (workdir / "credentials.yml").write_text(
-        "rest:\n\nsocketio:\n  user_message_evt: user_uttered\n"
+        "rest:\n\nchannels.socketio.SocketIOInput:\n  user_message_evt: user_uttered\n"
         "  bot_message_evt: bot_uttered\n  session_persistence: true\n" + extra_credentials
     )
     env = dict(os.environ, SQLALCHEMY_SILENCE_UBER_WARNING="1", TF_CPP_MIN_LOG_LEVEL="2",
