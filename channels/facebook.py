@@ -23,12 +23,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.text import is_internal_custom, to_plain
+from channels.text import chunks, is_internal_custom, to_plain
 
 logger = logging.getLogger(__name__)
 
 MAX_QUICK_REPLIES = 13
 MAX_TITLE = 20
+MAX_TEXT = 2000  # characters: Messenger refuses longer text messages
 
 
 def short_title(title: str) -> str:
@@ -50,14 +51,17 @@ def valid_signature(secret: str, body: bytes, headers: Mapping[str, str]) -> boo
 
 class SciaticalmMessengerBot(MessengerBot):
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        for part in to_plain(text).strip().split("\n\n"):
+        for part in chunks(to_plain(text), MAX_TEXT):
             self.send(recipient_id, FBText(text=part))
 
     async def send_text_with_buttons(self, recipient_id: str, text: str,
                                      buttons: list[dict[str, Any]], **kwargs: Any) -> None:
         replies = [{"title": short_title(b["title"]), "payload": b["payload"],
                     "content_type": "text"} for b in buttons[:MAX_QUICK_REPLIES]]
-        await self.send_quick_replies(recipient_id, to_plain(text), replies)
+        *before, last = chunks(to_plain(text), MAX_TEXT) or [""]
+        for part in before:
+            self.send(recipient_id, FBText(text=part))
+        await self.send_quick_replies(recipient_id, last, replies)
 
     async def send_custom_json(self, recipient_id: str, json_message: Any,
                                **kwargs: Any) -> None:

@@ -28,12 +28,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.text import is_internal_custom, to_telegram_html
+from channels.text import chunks, is_internal_custom, to_telegram_html
 
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_CALLBACK_DATA = 64  # bytes, Telegram's limit for a button's callback_data
+MAX_TEXT = 3500  # characters before HTML escaping (Telegram's limit is 4096 after entities)
 
 
 class SciaticalmTelegramOutput(TelegramOutput):
@@ -42,7 +43,7 @@ class SciaticalmTelegramOutput(TelegramOutput):
         Bot.__init__(self, access_token, server=server, parse_mode="HTML")
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        for part in text.strip().split("\n\n"):
+        for part in chunks(text, MAX_TEXT):
             await self.send_message(recipient_id, to_telegram_html(part))
 
     async def send_text_with_buttons(self, recipient_id: str, text: str,

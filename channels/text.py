@@ -60,3 +60,26 @@ def numbered_options(buttons: list[dict[str, Any]], start: int = 1) -> str:
 def is_internal_custom(custom: Any) -> bool:
     """Our widget-only custom payload ({"sciaticalm": {...}}): messengers skip it."""
     return isinstance(custom, dict) and set(custom) == {"sciaticalm"}
+
+
+def chunks(text: str, limit: int) -> list[str]:
+    """Split a message into parts of at most `limit` characters: at blank lines
+    first (as Rasa's connectors do), then at line ends, then anywhere."""
+    parts: list[str] = []
+    for paragraph in text.strip().split("\n\n"):
+        current = ""
+        for line in paragraph.split("\n"):
+            while len(line) > limit:
+                if current:
+                    parts.append(current)
+                    current = ""
+                parts.append(line[:limit])
+                line = line[limit:]
+            candidate = f"{current}\n{line}" if current else line
+            if len(candidate) > limit:
+                parts.append(current)
+                candidate = line
+            current = candidate
+        if current:
+            parts.append(current)
+    return parts

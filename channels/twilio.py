@@ -29,12 +29,13 @@ from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from channels.text import is_internal_custom, numbered_options, to_plain
+from channels.text import chunks, is_internal_custom, numbered_options, to_plain
 
 logger = logging.getLogger(__name__)
 
 TWILIO_API = "https://api.twilio.com"
 OPTIONS_HINT = "Reply with a number."
+MAX_BODY = 1600  # characters: Twilio refuses longer message bodies (error 21617)
 
 
 class RebasedHttpClient(TwilioHttpClient):
@@ -68,7 +69,7 @@ class SciaticalmTwilioOutput(TwilioOutput):
         return self.twilio_number
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        for part in to_plain(text).strip().split("\n\n"):
+        for part in chunks(to_plain(text), MAX_BODY):
             await self._send_message({"to": recipient_id, "body": part,
                                       "from_": self.sender_number(recipient_id)})
 

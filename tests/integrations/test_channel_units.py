@@ -136,3 +136,14 @@ def test_facebook_signature_and_titles() -> None:
     assert not valid_signature(secret, body, {})
     assert short_title("Heel first, out in front") == "Heel first, out in…"
     assert all(len(short_title("x" * n)) <= 20 for n in range(30))
+
+
+def test_chunks_respect_the_limit_and_keep_paragraphs() -> None:
+    from channels.text import chunks
+
+    assert chunks("a\n\nb", 10) == ["a", "b"]
+    assert chunks("one\ntwo\nthree", 8) == ["one\ntwo", "three"]
+    long = "\n".join(f"{i}. " + "x" * 40 for i in range(60))
+    parts = chunks(long, 1600)
+    assert all(len(p) <= 1600 for p in parts) and "\n".join(parts) == long
+    assert chunks("y" * 25, 10) == ["y" * 10, "y" * 10, "y" * 5]
