@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
+from staff_console import search
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -25,6 +27,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        search.forget(conn)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
@@ -32,6 +35,7 @@ def downgrade(engine: Engine, revision: str) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
+        search.forget(conn)
 
 
 def current(engine: Engine) -> str | None:

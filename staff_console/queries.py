@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from staff_console import search
 from staff_console import tables as t
 from staff_console.filters import Filters, day_bounds
 from staff_console.summary import TRIAGE_NAME
@@ -48,14 +49,38 @@ class Page:
     total: int
     page: int
     page_size: int
+    #: The total was not counted to the end (a common search term): "more than `total`".
+    capped: bool = False
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
 
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or (self.capped and len(self.rows) == self.page_size)
 
-def conditions(f: Filters, low_confidence: float) -> list[sa.sql.ColumnElement]:
-    """WHERE clauses for the filter, on console_conversation (and EXISTS subqueries)."""
+
+#: A search term matching more conversations than this is "common": the list walks
+#: the newest conversations and checks their text instead of joining every match,
+#: and the total is counted only up to COUNT_CAP.
+SELECTIVE_MATCHES = 5_000
+COUNT_CAP = 1_000
+
+
+def text_is_common(conn: Connection, q: str) -> bool:
+    sub = search.matching_senders(conn, q).limit(SELECTIVE_MATCHES + 1).subquery()
+    n = conn.execute(sa.select(sa.func.count()).select_from(sub)).scalar_one()
+    return n > SELECTIVE_MATCHES
+
+
+def conditions(f: Filters, low_confidence: float, conn: Connection | None = None,
+               walk_text: bool = False) -> list[sa.sql.ColumnElement]:
+    """WHERE clauses for the filter, on console_conversation (and subqueries).
+
+    With `conn`, a text search uses the search index (see `search.py`); with
+    walk_text (or no conn) each conversation's text is checked by primary key.
+    """
     where: list[sa.sql.ColumnElement] = []
     start, end = day_bounds(f)
     if start is not None:
@@ -98,10 +123,15 @@ def conditions(f: Filters, low_confidence: float) -> list[sa.sql.ColumnElement]:
         where.append(sa.exists().where(
             ct.sender_id == c.sender_id, ct.tag_id == tg.id, tg.name == f.tag))
     if f.q:
-        st = t.search_text.c
         # Bound parameter, LIKE wildcards escaped: the search is always plain text.
-        where.append(sa.exists().where(
-            st.sender_id == c.sender_id, st.body.contains(f.q.lower(), autoescape=True)))
+        if conn is not None and not walk_text:
+            # Selective term: the index gives the few matching conversations.
+            where.append(c.sender_id.in_(search.matching_senders(conn, f.q)))
+        else:
+            # Common term: check each conversation's text while walking the list order.
+            st = t.search_text.c
+            where.append(sa.exists().where(st.sender_id == c.sender_id,
+                                           search.contains(conn, st.body, f.q)))
     return where
 
 
@@ -155,21 +185,29 @@ def _to_rows(conn: Connection, result: list) -> list[ConversationRow]:
 def list_conversations(conn: Connection, f: Filters, *, page_size: int = 50,
                        low_confidence: float = 0.5) -> Page:
     """One page of conversations matching the filter, and the total count."""
-    where = conditions(f, low_confidence)
-    total = conn.execute(
-        sa.select(sa.func.count()).select_from(t.conversations).where(*where)
-    ).scalar_one()
+    walk = bool(f.q) and text_is_common(conn, f.q)
+    where = conditions(f, low_confidence, conn, walk_text=walk)
+    if walk:
+        sub = sa.select(c.sender_id).where(*where).limit(COUNT_CAP + 1).subquery()
+        total = conn.execute(sa.select(sa.func.count()).select_from(sub)).scalar_one()
+    else:
+        total = conn.execute(
+            sa.select(sa.func.count()).select_from(t.conversations).where(*where)
+        ).scalar_one()
     result = conn.execute(
         _select_rows().where(*where).order_by(*_order(f))
         .limit(page_size).offset((f.page - 1) * page_size)
     ).all()
-    return Page(rows=_to_rows(conn, result), total=total, page=f.page, page_size=page_size)
+    capped = walk and total > COUNT_CAP
+    return Page(rows=_to_rows(conn, result), total=min(total, COUNT_CAP) if walk else total,
+                page=f.page,
+                page_size=page_size, capped=capped)
 
 
 def iter_conversations(conn: Connection, f: Filters, *, low_confidence: float = 0.5,
                        chunk: int = 500) -> Any:
     """Every conversation matching the filter, in list order, in chunks (for exports)."""
-    where = conditions(f, low_confidence)
+    where = conditions(f, low_confidence, conn, walk_text=bool(f.q) and text_is_common(conn, f.q))
     senders = [r[0] for r in conn.execute(
         sa.select(c.sender_id).select_from(
             t.conversations.outerjoin(t.reviews, t.reviews.c.sender_id == c.sender_id))

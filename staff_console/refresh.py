@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from staff_console import search
 from staff_console import tables as t
 from staff_console.db import has_events_table
 from staff_console.summary import Summary, fold, parse_data
@@ -34,6 +35,7 @@ MAX_PENDING = 10_000
 CHUNK = 500
 
 _lock = threading.Lock()
+_events_table_seen: set[str] = set()  # engine URLs where Rasa's table exists
 
 
 @dataclass
@@ -104,6 +106,7 @@ def apply_events(conn: Connection, rows: list) -> int:
              for s in touched if s.new_text]
     _upsert(conn, t.search_text, texts, ["sender_id"],
             {"body": lambda st: t.search_text.c.body + st.excluded.body})
+    search.sync_fts(conn, [row["sender_id"] for row in texts])
     intents = [{"sender_id": s.sender_id, "intent": name[:255], "count": n}
                for s in touched for name, n in s.new_intents.items()]
     _upsert(conn, t.conversation_intents, intents, ["sender_id", "intent"],
@@ -181,8 +184,11 @@ def refresh(engine: Engine, budget: int | None = None, batch: int = BATCH,
     With blocking=False, returns at once if another thread is refreshing.
     """
     total = RefreshResult()
-    if not has_events_table(engine):
-        return total
+    key = str(engine.url)
+    if key not in _events_table_seen:
+        if not has_events_table(engine):
+            return total  # Rasa has not written anything yet
+        _events_table_seen.add(key)
     if not _lock.acquire(blocking=blocking):
         return total
     try:
@@ -218,5 +224,7 @@ def rebuild(engine: Engine) -> RefreshResult:
             for table in (t.conversations, t.search_text, t.conversation_intents,
                           t.pending_events):
                 conn.execute(table.delete())
+            if search.has_fts(conn):
+                conn.execute(search.fts.delete())
             set_watermark(conn, 0)
     return refresh(engine)

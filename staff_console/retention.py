@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from staff_console import audit
+from staff_console import audit, search
 from staff_console import tables as t
 from staff_console.refresh import lower_watermark_after_delete, refresh
 
@@ -29,6 +29,7 @@ class Deleted:
 
 
 def _delete_console_rows(conn: Connection, senders: list[str]) -> None:
+    search.delete_fts(conn, senders)
     for table in PER_CONVERSATION:
         conn.execute(table.delete().where(table.c.sender_id.in_(senders)))
 

@@ -79,7 +79,8 @@ def api_list() -> Any:
     with engine().connect() as conn:
         page = queries.list_conversations(conn, f, page_size=cfg.page_size,
                                           low_confidence=cfg.low_confidence)
-    return jsonify({"total": page.total, "page": page.page, "pages": page.pages,
+    return jsonify({"total": page.total, "total_is_lower_bound": page.capped,
+                    "page": page.page, "pages": page.pages,
                     "conversations": [r.as_dict() for r in page.rows],
                     "errors": list(f.errors)})
 

@@ -9,9 +9,22 @@ from staff_console import tables as t
 from staff_console.db import make_engine
 from tests.console.rasa_log import write_log
 
+HEAD = "0002_search_index"
+
 
 def console_tables(engine):
-    return {n for n in sa.inspect(engine).get_table_names() if n.startswith("console_")}
+    """The console's tables, without SQLite's FTS5 search table and its shadow tables."""
+    return {n for n in sa.inspect(engine).get_table_names()
+            if n.startswith("console_") and not n.startswith("console_search_fts")}
+
+
+def search_index_present(engine) -> bool:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            sql = "SELECT 1 FROM sqlite_master WHERE name = 'console_search_fts'"
+        else:
+            sql = "SELECT 1 FROM pg_indexes WHERE indexname = 'ix_console_search_text_body_trgm'"
+        return conn.execute(sa.text(sql)).first() is not None
 
 
 def test_migrations_from_empty_and_back(databases):
@@ -24,13 +37,16 @@ def test_migrations_from_empty_and_back(databases):
             expected = {tbl.name for tbl in t.metadata.sorted_tables} | {
                 "console_alembic_version"}
             assert console_tables(engine) == expected
-            assert migrate.current(engine) == "0001_initial"
+            assert migrate.current(engine) == HEAD and search_index_present(engine)
             assert "events" not in sa.inspect(engine).get_table_names()
             migrate.upgrade(engine)  # idempotent
+            migrate.downgrade(engine, "0001_initial")
+            assert not search_index_present(engine)
+            assert console_tables(engine) == expected
             migrate.downgrade(engine, "base")
             assert console_tables(engine) == {"console_alembic_version"}
             migrate.upgrade(engine)
-            assert migrate.current(engine) == "0001_initial"
+            assert migrate.current(engine) == HEAD
         finally:
             engine.dispose()
 
