@@ -69,3 +69,25 @@ def test_hostile_text_is_answered_and_logged_verbatim(stack: Stack) -> None:
     assert stack.say(sender, nasty)
     assert stack.say(sender, "hello")  # still answering; the table is intact
     assert [t for t, _, _ in stored_events(stack.db_path, sender)].count("user") == 2
+
+
+def test_empty_huge_and_odd_messages_get_an_answer(stack: Stack) -> None:
+    sender = f"e2e-{uuid.uuid4()}"
+    for text in ["", "   ", "a" * 100_000, "\x00\x01 hi \x7f", "🏃‍♀️🏃‍♀️ \u05e9\u05dc\u05d5\u05dd"]:
+        replies = stack.say(sender, text, timeout=120)
+        assert replies and all(r.get("text") for r in replies), text[:20]
+    # the conversation is still alive and correct afterwards
+    assert "Sciaticalm assistant" in joined(stack.say(sender, "hello"))
+
+
+def test_unclear_message_offers_likeliest_topics_then_asks_to_rephrase(stack: Stack) -> None:
+    sender = f"e2e-{uuid.uuid4()}"
+    first = stack.say(sender, "blorp fizzwhack qwrtzp")
+    assert first[0]["text"].startswith("Sorry, I'm not sure I understood")
+    payloads = [b["payload"] for b in first[0]["buttons"]]
+    assert len(payloads) == 4 and payloads[-1] == "/out_of_scope"
+    second = stack.say(sender, "zzkq plimf")
+    assert "say it another way" in second[0]["text"]
+    # clicking a suggestion answers the topic
+    third = joined(stack.say(sender, "/ask_stretching"))
+    assert "Hamstring" in third
