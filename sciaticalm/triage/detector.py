@@ -25,7 +25,8 @@ MAX_CHARS = 20_000
 NEGATION_WINDOW = 6
 CLAUSE_BREAKS = {",", ";", ":", "but", "although", "though", "however", "except", "whereas",
                  "otherwise", "apart"}
-SYMPTOM_CONCEPTS = ("sensory", "sensory_sitefree", "weakness", "pain", "nerve_pain", "bladder",
+SYMPTOM_CONCEPTS = ("sensory", "sensory_sitefree", "weakness", "pain", "strong_pain",
+                    "nerve_pain", "bladder",
                     "bowel", "sexual", "fever", "night", "severity", "rest_failure", "lump",
                     "weight_loss", "trauma", "chest_pain_phrase")
 EXPLICIT_BOTH = ("both", "each", "either", "left", "right")
@@ -120,7 +121,10 @@ class RedFlagDetector:
         for match_id, start, end in [*self.phrases(doc), *self.matcher(doc)]:
             label = self.nlp.vocab.strings[match_id]
             by_label[label].append(doc[start:end])
-        result = {label: spacy.util.filter_spans(spans) for label, spans in by_label.items()}
+        # Overlapping matches of one concept collapse to the longest; context cues keep
+        # them all ("it's gone" and "gone now" are both resolutions).
+        result = {label: spans if label.startswith("ctx:") else spacy.util.filter_spans(spans)
+                  for label, spans in by_label.items()}
         # "between my legs" is a saddle site, not a leg site.
         saddle = result.get("saddle_site", [])
         for label in ("leg_site", "leg_both", "leg_one"):
@@ -156,7 +160,7 @@ class RedFlagDetector:
             clauses[clause[tok.i]].append(tok)
         general = {cid: self._is_general_question(toks, within) for cid, toks in clauses.items()}
         hypothetical = within("ctx:hypothetical")
-        past = self._is_past(sent, within)
+        past_clauses = self._past_clauses(sent, within, clause)
         purpose = [s for s in within("ctx:purpose")
                    if not any(clause[n.start] == clause[s.start] and n.end <= s.start
                               and s.start - n.end < 3 for n in within("ctx:negation_before"))
@@ -164,7 +168,7 @@ class RedFlagDetector:
 
         def state(span: Span) -> bool:
             """True when the mention is a current report, not negated etc."""
-            if general[clause[span.start]] or past:
+            if general[clause[span.start]] or clause[span.start] in past_clauses:
                 return False
             if any(h.end <= span.start for h in hypothetical):
                 return False
@@ -208,10 +212,8 @@ class RedFlagDetector:
         starts_question = any(s.start == first.i for s in within("ctx:question_start")) and not (
             first.i + 1 < len(doc) and doc[first.i + 1].norm_ == "not"
         )
-        ends_question = clause_tokens[-1].text == "?" or (
-            clause_tokens[-1].i + 1 < len(doc) and doc[clause_tokens[-1].i + 1].text == "?"
-        )
-        if not (starts_question or ends_question):
+        # A clause that merely ends in "?" ("sciatica in both legs now??") is still a report.
+        if not starts_question:
             return False
         for tok in clause_tokens:
             if tok.lower_ in self._first_person:
@@ -222,7 +224,10 @@ class RedFlagDetector:
                     return False
         return True
 
-    def _is_past(self, sent: Span, within: Any) -> bool:
+    def _past_clauses(self, sent: Span, within: Any, clause: list[int]) -> set[int]:
+        """Clauses whose mentions are in the past: a remote time in the clause itself,
+        or a resolution ("it's gone") in the sentence; either way with no sign of the
+        present in the clause (or in the resolution's clause)."""
         symptom_starts = set()
         for label in SYMPTOM_CONCEPTS:
             symptom_starts |= {s.start for s in within(label)}
@@ -234,15 +239,23 @@ class RedFlagDetector:
             if r.end not in symptom_starts
             and not any(p.start <= r.start and r.end <= p.end and len(p) > len(r) for p in present)
         ]
-        remote = within("ctx:past_remote")
-        if not (resolved or remote):
-            return False
         current = [
             p for p in present
             if not _overlaps_any(p, resolved)
             and not any(n.end <= p.start and p.start - n.end < 2 for n in negations)
         ]
-        return not current
+        present_clauses = {clause[p.start] for p in current}
+        resolved_clauses = {clause[r.start] for r in resolved}
+        past: set[int] = set()
+        for tok in sent:
+            cid = clause[tok.i]
+            if cid in present_clauses:
+                continue
+            if any(clause[r.start] == cid for r in within("ctx:past_remote")):
+                past.add(cid)
+            elif resolved_clauses and not (resolved_clauses & present_clauses):
+                past.add(cid)
+        return past
 
     @staticmethod
     def _evaluate(rule: dict[str, Any], active: Any, present: Any, sent: Span) -> _Mention | None:
@@ -267,7 +280,7 @@ class RedFlagDetector:
         self, active: Any, sent: Span, already: list[Finding]
     ) -> list[Finding]:
         symptom = active("sensory") + active("weakness") + active("nerve_pain")
-        pain = active("pain")
+        pain = active("strong_pain")
         both = active("leg_both")
         one = active("leg_one")
         sides = {m.span.text.lower() for m in active("left") + active("right")}
@@ -283,9 +296,7 @@ class RedFlagDetector:
         if bilateral and (symptom or (pain and explicit_both)):
             anchor = (symptom or pain)[0].span
             out.append(self._finding(bil, rules[bil]["tier"], anchor, rules[bil], "both"))
-        elif symptom and (one or has_leg) and any(
-            m.concept in ("sensory", "weakness") for m in symptom
-        ):
+        elif symptom and (one or has_leg):
             side = next(iter(sides)) if len(sides) == 1 else "one"
             anchor = symptom[0].span
             out.append(self._finding(uni, rules[uni]["tier"], anchor, rules[uni], side))
