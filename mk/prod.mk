@@ -45,10 +45,10 @@ run-prod: setup prod-nginx prod-services
 	$(PY) -m deploy.launch
 
 test-prod: setup prod-nginx prod-services
-	$(VENV)/bin/pytest -q tests/prod -m "not faults"
+	$(VENV)/bin/pytest -q tests/prod/test_prod.py
 
 test-prod-faults: setup prod-nginx prod-services
-	$(VENV)/bin/pytest -q tests/prod -m faults
+	$(VENV)/bin/pytest -q tests/prod/test_faults.py
 
 bench-prod: setup prod-nginx prod-services
 	$(PY) scripts/bench_prod.py
