@@ -19,6 +19,7 @@ environment (docs/deployment.md):
   SCIATICALM_PROD_DIR             run directory: logs, rendered config (var/prod)
   DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD            (127.0.0.1 5432 sciaticalm postgres "")
   REDIS_HOST REDIS_PORT REDIS_DB REDIS_PASSWORD REDIS_KEY_PREFIX (127.0.0.1 6379 1 "" sciaticalm)
+  TICKET_LOCK_LIFETIME            seconds a conversation lock outlives a dead replica (20)
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ DEFAULTS = {
     "DB_USER": "postgres", "DB_PASSWORD": "",
     "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "1",
     "REDIS_PASSWORD": "", "REDIS_KEY_PREFIX": "sciaticalm",
+    # A replica killed while it holds a conversation's lock leaves it in Redis
+    # until it expires: 20 s instead of Rasa's 60 (nginx waits up to 60 s).
+    "TICKET_LOCK_LIFETIME": "20",
 }
 READY_LINE = "Sciaticalm production topology is up:"
 
