@@ -33,7 +33,7 @@ def test_replica_sigkill_under_load(topology: ProdTopology) -> None:
         nonlocal answered
         with requests.Session() as session:
             for text in TURNS:
-                for _attempt in range(5):
+                for _attempt in range(8):
                     resp = session.post(topology.rest_url, json={"sender": sender,
                                                                  "message": text}, timeout=120)
                     if resp.status_code in (502, 503, 504):
