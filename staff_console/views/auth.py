@@ -67,7 +67,7 @@ def init_app(app: Flask) -> None:
         if not current_user.is_authenticated:
             if request.path.startswith("/api/") or request.method != "GET":
                 abort(401)
-            return redirect(url_for("auth.login", next=request.full_path))
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         started = session.get("signed_in_at", 0)
         if time.time() - started > settings().session_hours * 3600:
             logout_user()

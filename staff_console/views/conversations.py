@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -158,7 +157,8 @@ def _export(kind: str) -> Response:
     else:
         body = export.json_stream(engine(), f, cfg.low_confidence)
         mimetype = "application/json"
-    resp = Response(stream_with_context(body), mimetype=mimetype)
+    # The generator needs no request context: it holds the engine and the parsed filter.
+    resp = Response(body, mimetype=mimetype)
     resp.headers["Content-Disposition"] = (
         f'attachment; filename="conversations-{stamp}.{kind}"')
     return resp

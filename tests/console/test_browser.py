@@ -59,7 +59,7 @@ def test_sign_in_filter_open_review(served):
         try:
             page = browser.new_page()
             page.goto(f"{url}/")
-            expect(page).to_have_url(f"{url}/login?next=/?")
+            expect(page).to_have_url(f"{url}/login?next=/")
             page.get_by_label("Username").fill(REVIEWER[0])
             page.get_by_label("Password").fill(REVIEWER[1])
             page.get_by_role("button", name="Sign in").click()
