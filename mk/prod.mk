@@ -1,10 +1,12 @@
 # Production topology (docs/deployment.md): two Rasa replicas on PostgreSQL +
 # Redis, one action server, nginx in front. Included by the Makefile (-include mk/*.mk).
 #   make run-prod         start it (URL printed; Ctrl-C stops everything)
-#   make test-prod        load, hostile input and restart tests against it
-#   make test-prod-faults a replica killed with SIGKILL under load
+#   make test-prod        load (REST + socket.io) and hostile input tests against it (in make test)
+#   make test-prod-restart stop everything mid-conversation, start again (not in make test)
+#   make test-prod-faults a replica killed with SIGKILL under load (not in make test)
 #   make bench-prod       benchmark: embedded default vs production (docs/performance.md)
 
+TEST_TARGETS  += test-prod
 BENCH_TARGETS += bench-prod
 
 PG_HOST    := 127.0.0.1
@@ -13,7 +15,7 @@ REDIS_HOST := 127.0.0.1
 REDIS_PORT := 6379
 SUDO_IF_NEEDED := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run-prod prod-nginx prod-services test-prod test-prod-faults bench-prod
+.PHONY: run-prod prod-nginx prod-services test-prod test-prod-restart test-prod-faults bench-prod
 
 # Debian's nginx, installed only when it is missing.
 prod-nginx:
@@ -46,6 +48,9 @@ run-prod: setup prod-nginx prod-services
 
 test-prod: setup prod-nginx prod-services
 	$(VENV)/bin/pytest -q tests/prod/test_prod.py
+
+test-prod-restart: setup prod-nginx prod-services
+	$(VENV)/bin/pytest -q tests/prod/test_restart.py
 
 test-prod-faults: setup prod-nginx prod-services
 	$(VENV)/bin/pytest -q tests/prod/test_faults.py

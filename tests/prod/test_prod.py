@@ -1,15 +1,18 @@
 """The production topology through nginx: load over two replicas with nothing
-lost, hostile input never a 5xx, and a conversation that survives a restart of
-everything. The last test restarts the topology, so it stays last."""
+lost, socket.io sticky to one replica, hostile input never a 5xx.
+(The restart of everything is tests/prod/test_restart.py.)"""
 
 from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+import socketio
 
 from tests.prod.topology import ProdTopology
 
@@ -102,23 +105,32 @@ def test_hostile_input_gets_4xx_or_a_reply_never_5xx(topology: ProdTopology) -> 
     assert topology.events(f"h-nul-{sid}")[0] == ("user", "my back hurts")
 
 
-def test_conversation_continues_after_everything_restarts(topology: ProdTopology) -> None:
-    control, restarted = f"ctl-{uuid.uuid4().hex[:8]}", f"rst-{uuid.uuid4().hex[:8]}"
-    steps = ["help me find the root cause", '/inform{"emergency_screen": "no"}',
-             "no none of those"]
-    for sender in (control, restarted):
-        intro = say(topology, sender, steps[0])
-        assert "safety check" in "\n".join(r.get("text") or "" for r in intro)
-    say(topology, control, steps[1])
-    expected_next = say(topology, control, steps[2])
-    before = topology.events(restarted)
-
-    topology.stop()
-    topology.start()
-
-    assert topology.events(restarted) == before  # nothing lost or duplicated by the restart
-    say(topology, restarted, steps[1])
-    after = say(topology, restarted, steps[2])
-    strip = [{k: v for k, v in r.items() if k != "recipient_id"} for r in after]
-    assert strip == [{k: v for k, v in r.items() if k != "recipient_id"} for r in expected_next]
-    assert topology.events(restarted, ("user",)) == [("user", s) for s in steps]
+def test_socketio_through_nginx_is_sticky_and_logged(topology: ProdTopology) -> None:
+    """socket.io over HTTP long-polling (many requests per session) through nginx:
+    every request of the session must reach the same replica (ip_hash)."""
+    session = f"sio-{uuid.uuid4().hex[:8]}"
+    client = socketio.Client()
+    received: list[dict] = []
+    confirmed = threading.Event()
+    client.on("session_confirm", lambda _: confirmed.set())
+    client.on("bot_uttered", received.append)
+    client.connect(topology.url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": session})
+        assert confirmed.wait(15), "no session_confirm"
+        for text in ["hello", "how long should I hold a plank"]:
+            before = len(received)
+            client.emit("user_uttered", {"message": text, "session_id": session})
+            deadline = time.monotonic() + 60
+            while len(received) == before and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert len(received) > before, f"no reply to {text!r}"
+            time.sleep(1.0)  # the rest of the turn's messages
+    finally:
+        # abort: do not wait for the pending long-poll request to time out
+        client.eio.disconnect(abort=True)
+    assert "Sciaticalm assistant" in received[0]["text"]
+    events = topology.events(session)
+    assert [e for e in events if e[0] == "user"] == [
+        ("user", "hello"), ("user", "how long should I hold a plank")]
+    assert len([e for e in events if e[0] == "bot"]) == len(received)
