@@ -157,8 +157,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--visitors", type=int, nargs="+", default=[50, 200])
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--realistic-seconds", type=float, default=60)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--realistic-seconds", type=float, default=40)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     rows: list[str] = []

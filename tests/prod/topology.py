@@ -53,6 +53,7 @@ class ProdTopology:
     def start(self, timeout: float = 420) -> float:
         """Start everything; return the seconds until the URL answered."""
         self.starts += 1
+        self.workdir.mkdir(parents=True, exist_ok=True)
         out = self.workdir / f"launch-{self.starts}.log"
         begin = time.monotonic()
         self.proc = subprocess.Popen(
