@@ -89,10 +89,16 @@ def test_two_stage_fallback_offers_topics_then_asks_to_rephrase(stack: Stack) ->
     assert first[0]["text"].startswith("Sorry, I'm not sure I understood")
     payloads = [b["payload"] for b in first[0]["buttons"]]
     assert len(payloads) == 4 and payloads[-1] == "/out_of_scope"
-    second = stack.say(sender, "/nlu_fallback")
+    # "Something else" -> second stage: ask to rephrase
+    second = stack.say(sender, "/out_of_scope")
     assert "say it another way" in second[0]["text"]
-    # clicking a suggestion answers the topic
+    # the rephrased question is answered
     assert "Hamstring" in joined(stack.say(sender, "/ask_stretching"))
+    # two unclear messages in a row: give up politely, with the help line
+    other = f"e2e-{uuid.uuid4()}"
+    stack.say(other, "/nlu_fallback")
+    final = stack.say(other, "/nlu_fallback")
+    assert "02380 248725" in final[0]["text"] and final[0]["buttons"]
 
 
 def test_gibberish_gets_a_graceful_answer(stack: Stack) -> None:
