@@ -96,7 +96,7 @@ bench: setup $(MODEL) $(BENCH_TARGETS)
 	@echo "benchmarks done: results in docs/performance.md and docs/*.md"
 
 bench-assistant: setup $(MODEL)
-	$(PY) scripts/bench_assistant.py
+	PYTHONPATH=. $(PY) scripts/bench_assistant.py
 
 clean:
 	rm -rf $(STAMPS) models results .pytest_cache .ruff_cache
