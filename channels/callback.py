@@ -26,14 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.partner import (
-    DEFAULT_HEADER,
-    BadRequest,
-    PartnerAuth,
-    parse_body,
-    partner_keys_from,
-    unauthorized,
-)
+from channels.partner import DEFAULT_HEADER, PartnerAuth, partner_keys_from
 
 logger = logging.getLogger(__name__)
 
@@ -87,13 +80,10 @@ class PartnerCallbackInput(CallbackInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            partner = self.auth.partner(request)
-            if partner is None:
-                return unauthorized(self.auth.header)
-            try:
-                sender, text, metadata = parse_body(request.json)
-            except BadRequest as exc:
-                return response.json({"error": "bad_request", "detail": str(exc)}, status=400)
+            checked = self.auth.check(request)
+            if isinstance(checked, HTTPResponse):
+                return checked
+            partner, sender, text, metadata = checked
             output = PartnerCallbackOutput(self.callback_endpoint, sender)
             message = self.auth.user_message(partner, sender, text, metadata, output)
             task = asyncio.create_task(handle(message))

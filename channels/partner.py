@@ -79,6 +79,18 @@ class PartnerAuth:
         self.keys = keys
         self.header = header
 
+    def check(self, request: Request) -> tuple[str, str, str, dict[str, Any]] | HTTPResponse:
+        """(partner, sender, text, metadata) of an authorised, well-formed request,
+        or the 401 / 400 response to send instead."""
+        partner = self.partner(request)
+        if partner is None:
+            return unauthorized(self.header)
+        try:
+            sender, text, metadata = parse_body(request.json)
+        except BadRequest as exc:
+            return response.json({"error": "bad_request", "detail": str(exc)}, status=400)
+        return partner, sender, text, metadata
+
     def partner(self, request: Request) -> str | None:
         return self.keys.partner_for(request.headers.get(self.header))
 
@@ -124,13 +136,10 @@ class PartnerInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            partner = self.auth.partner(request)
-            if partner is None:
-                return unauthorized(self.auth.header)
-            try:
-                sender, text, metadata = parse_body(request.json)
-            except BadRequest as exc:
-                return response.json({"error": "bad_request", "detail": str(exc)}, status=400)
+            checked = self.auth.check(request)
+            if isinstance(checked, HTTPResponse):
+                return checked
+            partner, sender, text, metadata = checked
             collector = CollectingOutputChannel()
             message = self.auth.user_message(partner, sender, text, metadata, collector)
             try:

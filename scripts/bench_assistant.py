@@ -19,12 +19,11 @@ import uuid
 from pathlib import Path
 
 import requests
+from perfdoc import write_section
 
 from sciaticalm.triage import default_detector
 from tests.support.servers import REPO, rasa_stack
 
-DOC = REPO / "docs" / "performance.md"
-BEGIN, END = "<!-- bench:assistant:begin -->", "<!-- bench:assistant:end -->"
 MESSAGES = ["hello", "what stretches help my back?", "how do I do a plank?",
             "are my trainers the problem?", "how quickly can I build my mileage?",
             "both my legs are numb", "thanks, bye"]
@@ -107,15 +106,7 @@ def run(turns: int, concurrency: list[int]) -> str:
 
 
 def write(section: str) -> None:
-    DOC.parent.mkdir(exist_ok=True)
-    text = DOC.read_text() if DOC.exists() else "# Performance\n"
-    block = f"{BEGIN}\n## Assistant, embedded default (SQLite)\n\n{section}\n{END}"
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda _: block, text,
-                      flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
+    write_section("assistant", "Assistant, embedded default (SQLite)", section)
 
 
 def main() -> None:

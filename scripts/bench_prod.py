@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 import sys
 import tempfile
 import threading
@@ -29,11 +28,11 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from perfdoc import write_section  # noqa: E402
+
 from tests.prod.topology import ProdTopology  # noqa: E402
 from tests.support.servers import rasa_stack  # noqa: E402
 
-DOC = REPO / "docs" / "performance.md"
-BEGIN, END = "<!-- bench:prod:begin -->", "<!-- bench:prod:end -->"
 TURNS = ["hello", "what trainers should I buy for my back?", "how long should I hold a plank",
          "is it ok to run with back pain", "what stretches help", "tell me about core strength",
          "how often should I run", "my back hurts after long runs", "thanks", "bye"]
@@ -199,16 +198,8 @@ def main() -> None:
 
 
 def write(section: str) -> None:
-    DOC.parent.mkdir(exist_ok=True)
-    text = DOC.read_text() if DOC.exists() else "# Performance\n"
-    block = (f"{BEGIN}\n## Production configuration vs embedded default (REST)\n\n"
-             f"Written by `scripts/bench_prod.py` (`make bench-prod`).\n\n{section}\n{END}")
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda _: block, text,
-                      flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
+    write_section("prod", "Production configuration vs embedded default (REST)",
+                  f"Written by `scripts/bench_prod.py` (`make bench-prod`).\n\n{section}")
 
 
 if __name__ == "__main__":
