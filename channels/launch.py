@@ -5,7 +5,8 @@ unset, so the committed files name no variables. This launcher reads them,
 adds each messenger, the callback channel and the Pika event broker whose
 variables are all set (a partly configured one stays off, with a warning
 naming the missing variables), writes the result to --out (mode 0600: it holds
-secrets) and replaces itself with `rasa run --credentials ... --endpoints ...`.
+secrets) and replaces itself with `rasa run --credentials ... --endpoints ...`
+(as `python -m sciaticalm.runtime run`: Rasa with the hooks of sciaticalm.runtime).
 
     python -m channels.launch [--credentials F] [--endpoints F] [--out DIR] [--dry-run]
                               [-- <more rasa run arguments>]
@@ -132,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--credentials", type=Path, default=REPO / "credentials.yml")
     parser.add_argument("--endpoints", type=Path, default=REPO / "endpoints.yml")
     parser.add_argument("--out", type=Path, default=REPO / "var")
-    parser.add_argument("--rasa", default=str(Path(sys.executable).with_name("rasa")))
+    parser.add_argument("--python", default=sys.executable,
+                        help="the interpreter that runs `-m sciaticalm.runtime run` (Rasa "
+                             "with the action-outage and log-privacy hooks)")
     parser.add_argument("--dry-run", action="store_true", help="write the files, print, exit")
     parser.add_argument("rasa_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -146,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         return 0
     rest = [a for a in args.rasa_args if a != "--"]
-    command = [args.rasa, "run", "--credentials", str(out_credentials),
+    command = [args.python, "-m", "sciaticalm.runtime", "run",
+               "--credentials", str(out_credentials),
                "--endpoints", str(out_endpoints), *rest]
     os.execv(command[0], command)
     return 1  # not reached

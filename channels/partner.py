@@ -10,6 +10,12 @@ messages as a JSON list, exactly like the `rest` channel. Differences:
   share a conversation; replies carry the partner's own sender id back;
 - the partner's metadata reaches the actions (`tracker.latest_message["metadata"]`)
   with `"partner": "<name>"` set by the server (a partner cannot override it).
+
+Hostile or broken input gets the same answers as the production REST channel
+(channels/input_checks.py): 400 for a malformed body or sender, 413 for a message
+over 5,000 characters, control characters removed, 429 with Retry-After when one
+conversation sends faster than the rate limit, and 503 with the messages to show
+(the escalation first if the text had red-flag signs) when the turn fails.
 """
 
 from __future__ import annotations
@@ -28,16 +34,22 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.input_checks import clean_text, limiter_from_env, message_problem, sender_problem
 from channels.keys import KEYS_ENV, KEYS_FILE_ENV, PartnerKeys, parse_env_keys
+from sciaticalm.service import outage_reply, service_message
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_HEADER = "X-API-Key"
-MAX_SENDER_LENGTH = 128
+RETRY_AFTER_SECONDS = 5
 
 
 class BadRequest(ValueError):
     """The body is not {"sender": str, "message": str, "metadata": object}."""
+
+    def __init__(self, detail: str, status: int = 400) -> None:
+        super().__init__(detail)
+        self.status = status
 
 
 def partner_keys_from(credentials: dict[str, Any]) -> PartnerKeys:
@@ -54,9 +66,15 @@ def parse_body(body: Any) -> tuple[str, str, dict[str, Any]]:
     sender, text, metadata = body.get("sender"), body.get("message"), body.get("metadata")
     if isinstance(sender, int) and not isinstance(sender, bool):
         sender = str(sender)
-    if not isinstance(sender, str) or not sender or len(sender) > MAX_SENDER_LENGTH:
-        raise BadRequest(f"'sender' must be a string of 1 to {MAX_SENDER_LENGTH} characters")
-    if not isinstance(text, str) or not text.strip():
+    problem = sender_problem(sender)
+    if problem:
+        raise BadRequest(problem)
+    checked = message_problem(text)
+    if checked:
+        raise BadRequest(checked[1], checked[0])
+    assert isinstance(sender, str) and isinstance(text, str)
+    text = clean_text(text)
+    if not text.strip():
         raise BadRequest("'message' must be a non-empty string")
     if metadata is None:
         metadata = {}
@@ -78,17 +96,29 @@ class PartnerAuth:
     def __init__(self, keys: PartnerKeys, header: str = DEFAULT_HEADER) -> None:
         self.keys = keys
         self.header = header
+        self.limiter = limiter_from_env()
 
     def check(self, request: Request) -> tuple[str, str, str, dict[str, Any]] | HTTPResponse:
         """(partner, sender, text, metadata) of an authorised, well-formed request,
-        or the 401 / 400 response to send instead."""
+        or the 401 / 400 / 413 / 429 response to send instead."""
         partner = self.partner(request)
         if partner is None:
             return unauthorized(self.header)
         try:
-            sender, text, metadata = parse_body(request.json)
+            try:
+                body = request.json
+            except Exception as exc:  # malformed JSON, invalid UTF-8
+                raise BadRequest("the body must be a JSON object") from exc
+            sender, text, metadata = parse_body(body)
         except BadRequest as exc:
-            return response.json({"error": "bad_request", "detail": str(exc)}, status=400)
+            extra = {"messages": [service_message("too_long")]} if exc.status == 413 else {}
+            return response.json({"error": "bad_request" if exc.status == 400 else "too_long",
+                                  "detail": str(exc), **extra}, status=exc.status)
+        if not self.limiter.allow(self.conversation_id(partner, sender)):
+            return response.json(
+                {"error": "too_many_requests", "detail": "too many messages from this sender",
+                 "messages": [service_message("too_fast")]}, status=429,
+                headers={"Retry-After": str(self.limiter.retry_after())})
         return partner, sender, text, metadata
 
     def partner(self, request: Request) -> str | None:
@@ -144,10 +174,15 @@ class PartnerInput(RestInput):
             message = self.auth.user_message(partner, sender, text, metadata, collector)
             try:
                 await on_new_message(message)
-            except CancelledError:
-                logger.error("partner %s: message handling timed out", partner)
-            except Exception:
-                logger.exception("partner %s: message handling failed", partner)
+            except (CancelledError, Exception) as exc:
+                # No partner text in the log: the partner and the kind of failure only.
+                logger.error("partner %s: turn failed (%s): 503", partner, type(exc).__name__)
+                return response.json(
+                    {"error": "temporarily_unavailable",
+                     "detail": "the message was not processed; send it again in a moment",
+                     "messages": [{**m, "recipient_id": sender}
+                                  for m in outage_reply(text, partner)]},
+                    status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
             return response.json([{**m, "recipient_id": sender} for m in collector.messages])
 
         return webhook

@@ -7,8 +7,15 @@ Rasa 3.6.21's `rasa.core.channels.socketio` has two bugs with python-socketio
   room and never receives a reply;
 - `send_custom_json` passes the custom payload to `emit` as keyword
   arguments, so any `custom` response raises TypeError.
-It also trusts the shape of what a client sends: a `user_uttered` payload that
-is not an object, or a message that is not text, crashes the handler.
+It also trusts what a client sends: a `user_uttered` payload that is not an
+object, or a message that is not text, crashes the handler; NUL characters
+break the PostgreSQL log; nothing stops one client flooding the server; a turn
+that fails (PostgreSQL or Redis down) is silence.
+
+Here every refused or failed message gets a polite reply instead
+(sciaticalm/service.py; the escalation first when a failed turn had red-flag
+signs), with the same checks as the REST channels (channels/input_checks.py):
+control characters removed, at most 5,000 characters, a per-session rate limit.
 
 This subclass keeps the channel's name ("socketio"), path and settings, and
 re-registers the two event handlers with those fixes. Configure it in
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -28,9 +36,17 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic import Blueprint
 
+from channels.input_checks import (
+    MAX_SENDER_CHARS,
+    clean_text,
+    limiter_from_env,
+    message_problem,
+)
+from sciaticalm.service import outage_reply, service_message
+
 logger = logging.getLogger(__name__)
-MAX_MESSAGE_CHARS = 5_000
-MAX_SESSION_ID_CHARS = 128
+MAX_SESSION_ID_CHARS = MAX_SENDER_CHARS
+NOTICE_INTERVAL_SECONDS = 10.0
 
 
 class SocketIOOutput(RasaSocketIOOutput):
@@ -49,14 +65,17 @@ def clean_session_id(value: object) -> str:
     return uuid.uuid4().hex
 
 
-def message_text(data: object) -> str | None:
-    """The text of a user_uttered payload, or None when it is not usable."""
+def message_text(data: object) -> tuple[str | None, str | None]:
+    """(text, None) of a usable user_uttered payload, else (None, the service
+    message to answer with: "unreadable" or "too_long")."""
     if not isinstance(data, dict):
-        return None
+        return None, "unreadable"
     text = data.get("message")
-    if not isinstance(text, str):
-        return None
-    return text[:MAX_MESSAGE_CHARS]
+    problem = message_problem(text)
+    if problem:
+        return None, "too_long" if problem[0] == 413 else "unreadable"
+    assert isinstance(text, str)
+    return clean_text(text), None
 
 
 class SocketIOInput(RasaSocketIOInput):
@@ -71,6 +90,21 @@ class SocketIOInput(RasaSocketIOInput):
         bp = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None
+        limiter = limiter_from_env()
+        last_notice: dict[str, float] = {}
+
+        async def tell(sid: str, messages: list[dict[str, Any]]) -> None:
+            for message in messages:
+                await sio.emit(self.bot_message_evt, message, room=sid)
+
+        async def tell_once(sid: str, key: str) -> None:
+            """A refusal notice at most once per 10 s per client (a flood gets one)."""
+            now = time.monotonic()
+            if now - last_notice.get(sid, -NOTICE_INTERVAL_SECONDS) >= NOTICE_INTERVAL_SECONDS:
+                last_notice[sid] = now
+                if len(last_notice) > 10_000:
+                    last_notice.clear()
+                await tell(sid, [service_message(key, self.name())])
 
         async def session_request(sid: str, data: object) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
@@ -80,18 +114,23 @@ class SocketIOInput(RasaSocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid)
 
         async def handle_message(sid: str, data: object) -> None:
-            text = message_text(data)
+            text, refusal = message_text(data)
             if text is None:
-                logger.debug("Ignored a malformed socket.io message from %s.", sid)
+                logger.debug("Refused a socket.io message from %s: %s.", sid, refusal)
+                await tell_once(sid, refusal or "unreadable")
                 return
             assert isinstance(data, dict)
             if self.session_persistence:
                 session_id = data.get("session_id")
                 if not isinstance(session_id, str) or not session_id:
+                    await tell_once(sid, "unreadable")
                     return
-                sender_id = session_id[:MAX_SESSION_ID_CHARS]
+                sender_id = clean_session_id(session_id)
             else:
                 sender_id = sid
+            if not limiter.allow(sender_id):
+                await tell_once(sid, "too_fast")
+                return
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 try:
@@ -100,10 +139,15 @@ class SocketIOInput(RasaSocketIOInput):
                     metadata = {}
             if not isinstance(metadata, dict):
                 metadata = {}
-            await on_new_message(UserMessage(
-                text, SocketIOOutput(sio, self.bot_message_evt), sender_id,
-                input_channel=self.name(), metadata=metadata,
-            ))
+            try:
+                await on_new_message(UserMessage(
+                    text, SocketIOOutput(sio, self.bot_message_evt), sender_id,
+                    input_channel=self.name(), metadata=metadata,
+                ))
+            except Exception as exc:
+                # No visitor text in the log: the session and the kind of failure only.
+                logger.error("socketio: turn of %s failed (%s)", sender_id, type(exc).__name__)
+                await tell(sid, outage_reply(text, self.name()))
 
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)

@@ -1,44 +1,106 @@
-"""Rasa's REST channel with input checks, for the production configuration.
+"""Rasa's REST channel hardened for the internet (the production configuration).
 
-Same name ("rest") and URL (/webhooks/rest/webhook) as Rasa's channel; what
-Rasa 3.6 would turn into a 500 or a broken log becomes a clear 4xx:
-- a body that is not a JSON object (malformed JSON, a list, a string): 400;
-- `sender` missing, not a string, empty, longer than 128 characters or with
-  control characters: 400 (PostgreSQL's sender_id column holds 255);
-- `message` missing or not a string: 400; longer than 5,000 characters: 413;
-- NUL and other control characters in the message (PostgreSQL text cannot
-  hold NUL) are removed; `metadata` that is not an object is ignored;
-- `input_channel` is always "rest" (a client cannot choose what the log says).
+Same name ("rest"), URL (/webhooks/rest/webhook) and reply (a JSON list of the
+bot's messages) as Rasa's channel. What Rasa 3.6 would turn into a 500, a
+silent empty reply or a broken log becomes a clear answer
+(channels/input_checks.py, sciaticalm/service.py):
+
+- a body that is not a JSON object (malformed JSON, invalid UTF-8, a list): 400;
+- `sender` missing, not a string, empty, over 128 characters or with control
+  characters: 400; `message` not a string: 400; over 5,000 characters: 413;
+- NUL and other control characters are removed from the message; `metadata`
+  that is not an object is ignored; `input_channel` is always "rest";
+- more than 20 messages at once from one conversation, then more than one
+  every 2 seconds (SCIATICALM_RATE_LIMIT): 429 with Retry-After;
+- the turn fails (PostgreSQL or Redis down, a timeout): 503 with Retry-After and
+  {"error": "temporarily_unavailable", "messages": [...]}: the messages to show,
+  the escalation first when the text has red-flag signs. Rasa commits a turn in
+  one transaction at its end, so a failed turn leaves nothing in the log;
+- optional `message_id` (1 to 64 printable characters): a request that repeats
+  the id of a turn already in the log is not processed again; it gets that
+  turn's replies. A client that retries after a 502/503/504 or a lost
+  connection with the same id can never log a turn twice.
 """
 
 from __future__ import annotations
 
-import unicodedata
+import logging
+from asyncio import CancelledError
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic.exceptions import InvalidUsage, PayloadTooLarge
+from rasa.shared.core.events import BotUttered, UserUttered
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
-MAX_SENDER_CHARS = 128
-MAX_MESSAGE_CHARS = 5_000
-_KEEP = {"\n", "\t"}
+from channels.input_checks import (
+    clean_text,
+    limiter_from_env,
+    message_id_problem,
+    message_problem,
+    sender_problem,
+)
+from sciaticalm.service import outage_reply, service_message
+
+logger = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
 
 
-def _body(request: Request) -> dict[str, Any]:
+def error(status: int, code: str, detail: str, **extra: Any) -> HTTPResponse:
+    headers = {"Retry-After": str(extra.pop("retry_after"))} if "retry_after" in extra else None
+    return response.json({"error": code, "detail": detail, **extra}, status=status,
+                         headers=headers)
+
+
+def parse(request: Request) -> tuple[str, str, str | None, dict[str, Any] | None] | HTTPResponse:
+    """(sender, text, message_id, metadata) of a well-formed request, or the 4xx."""
     try:
-        data = request.json
-    except Exception as exc:  # sanic raises InvalidUsage for unparsable JSON
-        raise InvalidUsage("the body must be a JSON object") from exc
-    if not isinstance(data, dict):
-        raise InvalidUsage("the body must be a JSON object")
-    return data
+        body = request.json
+    except Exception:  # sanic raises for unparsable JSON and invalid UTF-8
+        body = None
+    if not isinstance(body, dict):
+        return error(400, "bad_request", "the body must be a JSON object")
+    sender, text, message_id = body.get("sender"), body.get("message"), body.get("message_id")
+    for problem in (sender_problem(sender), message_id_problem(message_id)):
+        if problem:
+            return error(400, "bad_request", problem)
+    checked = message_problem(text)
+    if checked:
+        status, detail = checked
+        return error(status, "bad_request" if status == 400 else "too_long", detail,
+                     messages=[service_message("too_long")] if status == 413 else [])
+    metadata = body.get("metadata")
+    return sender, clean_text(text), message_id, metadata if isinstance(metadata, dict) else None
 
 
-def clean_text(text: str) -> str:
-    """The message without NUL and other control characters (newlines and tabs stay)."""
-    return "".join(ch for ch in text
-                   if ch in _KEEP or unicodedata.category(ch) not in ("Cc", "Cs"))
+def bot_messages(sender: str, events: list[Any]) -> list[dict[str, Any]]:
+    """The replies logged as BotUttered events, in the REST channel's shape."""
+    out = []
+    for event in events:
+        data = {k: v for k, v in (event.data or {}).items() if v}
+        out.append({"recipient_id": sender, **({"text": event.text} if event.text else {}),
+                    **data})
+    return out
+
+
+async def replies_already_logged(agent: Any, sender: str, message_id: str
+                                 ) -> list[dict[str, Any]] | None:
+    """The replies of the logged turn whose user message had `message_id`, or None."""
+    tracker = await agent.tracker_store.retrieve(sender)
+    if tracker is None:
+        return None
+    found, replies = False, []
+    for event in tracker.events:
+        if isinstance(event, UserUttered):
+            if found:
+                break
+            found = event.message_id == message_id
+        elif found and isinstance(event, BotUttered):
+            replies.append(event)
+    return bot_messages(sender, replies) if found else None
 
 
 class ProdRestInput(RestInput):
@@ -46,25 +108,47 @@ class ProdRestInput(RestInput):
     def name(cls) -> str:
         return "rest"
 
-    async def _extract_sender(self, req: Request) -> str:
-        sender = _body(req).get("sender")
-        if (not isinstance(sender, str) or not sender.strip()
-                or len(sender) > MAX_SENDER_CHARS or not sender.isprintable()):
-            raise InvalidUsage(
-                f"'sender' must be a printable string of 1 to {MAX_SENDER_CHARS} characters")
-        return sender
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls()
 
-    def _extract_message(self, req: Request) -> str:
-        text = _body(req).get("message")
-        if not isinstance(text, str):
-            raise InvalidUsage("'message' must be a string")
-        if len(text) > MAX_MESSAGE_CHARS:
-            raise PayloadTooLarge(f"'message' is longer than {MAX_MESSAGE_CHARS} characters")
-        return clean_text(text)
+    def __init__(self) -> None:
+        self.limiter = limiter_from_env()
 
-    def _extract_input_channel(self, req: Request) -> str:
-        return self.name()
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
-    def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        metadata = _body(request).get("metadata")
-        return metadata if isinstance(metadata, dict) else None
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            parsed = parse(request)
+            if isinstance(parsed, HTTPResponse):
+                return parsed
+            sender, text, message_id, metadata = parsed
+            if not self.limiter.allow(sender):
+                return error(429, "too_many_requests", "too many messages from this sender",
+                             retry_after=self.limiter.retry_after(),
+                             messages=[service_message("too_fast")])
+            collector = CollectingOutputChannel()
+            try:
+                if message_id is not None:
+                    agent = request.app.ctx.agent
+                    logged = await replies_already_logged(agent, sender, message_id)
+                    if logged is not None:
+                        return response.json(logged)
+                await on_new_message(UserMessage(
+                    text, collector, sender, input_channel=self.name(),
+                    message_id=message_id, metadata=metadata))
+            except (CancelledError, Exception) as exc:
+                # No visitor text in the log: the sender id and the kind of failure only.
+                logger.error("rest: turn of %s failed (%s): 503", sender, type(exc).__name__)
+                return error(503, "temporarily_unavailable",
+                             "the message was not processed; send it again in a moment",
+                             retry_after=RETRY_AFTER_SECONDS,
+                             messages=outage_reply(text, self.name()))
+            return response.json(collector.messages)
+
+        return webhook

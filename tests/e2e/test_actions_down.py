@@ -1,8 +1,12 @@
 """Safety when degraded: with the action server stopped, a red flag still
-reaches the visitor, single-turn and in the middle of the assessment."""
+reaches the visitor, single-turn and in the middle of the assessment; an advice
+request gets a clear apology (sciaticalm.runtime.action_outage), not silence,
+and an assessment answer is never accepted unchecked."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import uuid
 from collections.abc import Iterator
 
@@ -42,3 +46,29 @@ def test_escalation_mid_assessment_without_action_server(degraded: Stack) -> Non
     assert "safety check" in intro
     replies = degraded.say(sender, "actually I can't feel my bum when I wipe")
     assert texts(replies).startswith("**Please call 999 or go to A&E now.**")
+
+
+APOLOGY = "Sorry, I can't fetch that part of my advice right now"
+
+
+def test_advice_request_gets_an_apology_not_silence(degraded: Stack) -> None:
+    sender = f"down-{uuid.uuid4()}"
+    replies = degraded.say(sender, "what trainers should I buy for my back?")
+    assert texts(replies).startswith(APOLOGY), replies
+    assert "02380 248725" in texts(replies) and "999" in texts(replies)
+    # the conversation goes on: the next message is answered too
+    assert degraded.say(sender, "hello")
+    with sqlite3.connect(degraded.db_path) as db:
+        bot = [json.loads(d).get("text") or "" for (d,) in db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'bot' ORDER BY id",
+            (sender,))]
+    assert any(text.startswith(APOLOGY) for text in bot), bot  # the log says what was sent
+
+
+def test_assessment_answer_is_asked_again_not_accepted_unchecked(degraded: Stack) -> None:
+    sender = f"down-{uuid.uuid4()}"
+    assert "safety check" in texts(degraded.say(sender, "help me find the root cause"))
+    replies = texts(degraded.say(sender, "no none of those"))
+    assert replies.startswith(APOLOGY), replies
+    # the same safety question again: the answer was not taken without validation
+    assert "Do you have any of these right now" in replies, replies

@@ -145,7 +145,8 @@ def rasa_stack(
         command = [str(VENV_BIN / "python"), "-m", "channels.launch", *config_args,
                    "--out", str(workdir / "effective"), "--", *run_args]
     else:
-        command = [str(VENV_BIN / "rasa"), "run", *run_args, *config_args]
+        command = [str(VENV_BIN / "python"), "-m", "sciaticalm.runtime", "run", *run_args,
+                   *config_args]
     rasa_proc = _spawn(command, workdir / "rasa.log", env)
     stack = Stack(
         rasa_url=f"http://127.0.0.1:{rasa_port}",
