@@ -13,7 +13,11 @@ same clear answer everywhere:
 - `RateLimiter`: a token bucket per conversation, so one sender flooding the
   server (1,000 messages a second) is refused early and cheaply while every
   other visitor is served. In-process, per replica: with N replicas a sender
-  can get at most N times the rate, which is still far below a flood.
+  can get at most N times the rate, which is still far below a flood;
+- `InFlight`: at most 2 messages of one conversation waiting or being processed
+  per replica. Rasa processes a conversation's messages one at a time (its lock
+  store), so a queue longer than that only grows until the lock's lifetime runs
+  out; a message beyond it is refused at once (429) instead.
 """
 
 from __future__ import annotations
@@ -115,6 +119,31 @@ class RateLimiter:
     def retry_after(self) -> int:
         """Whole seconds until one more message is allowed."""
         return max(1, int(1 / self.per_second + 0.999))
+
+
+class InFlight:
+    """How many messages of each key are being handled; refuses beyond `limit`."""
+
+    def __init__(self, limit: int = 2) -> None:
+        self.limit = limit
+        self._count: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def try_enter(self, key: str) -> bool:
+        with self._lock:
+            count = self._count.get(key, 0)
+            if count >= self.limit:
+                return False
+            self._count[key] = count + 1
+            return True
+
+    def leave(self, key: str) -> None:
+        with self._lock:
+            count = self._count.get(key, 0) - 1
+            if count > 0:
+                self._count[key] = count
+            else:
+                self._count.pop(key, None)
 
 
 class NoLimit:

@@ -34,7 +34,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.input_checks import clean_text, limiter_from_env, message_problem, sender_problem
+from channels.input_checks import (
+    InFlight,
+    clean_text,
+    limiter_from_env,
+    message_problem,
+    sender_problem,
+)
 from channels.keys import KEYS_ENV, KEYS_FILE_ENV, PartnerKeys, parse_env_keys
 from sciaticalm.service import outage_reply, service_message
 
@@ -97,6 +103,7 @@ class PartnerAuth:
         self.keys = keys
         self.header = header
         self.limiter = limiter_from_env()
+        self.in_flight = InFlight()
 
     def check(self, request: Request) -> tuple[str, str, str, dict[str, Any]] | HTTPResponse:
         """(partner, sender, text, metadata) of an authorised, well-formed request,
@@ -172,6 +179,13 @@ class PartnerInput(RestInput):
             partner, sender, text, metadata = checked
             collector = CollectingOutputChannel()
             message = self.auth.user_message(partner, sender, text, metadata, collector)
+            key = message.sender_id
+            if not self.auth.in_flight.try_enter(key):
+                return response.json(
+                    {"error": "too_many_requests",
+                     "detail": "wait for the reply to the last message",
+                     "messages": [service_message("too_fast")]},
+                    status=429, headers={"Retry-After": "1"})
             try:
                 await on_new_message(message)
             except (CancelledError, Exception) as exc:
@@ -183,6 +197,8 @@ class PartnerInput(RestInput):
                      "messages": [{**m, "recipient_id": sender}
                                   for m in outage_reply(text, partner)]},
                     status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+            finally:
+                self.auth.in_flight.leave(key)
             return response.json([{**m, "recipient_id": sender} for m in collector.messages])
 
         return webhook

@@ -38,6 +38,7 @@ from sanic import Blueprint
 
 from channels.input_checks import (
     MAX_SENDER_CHARS,
+    InFlight,
     clean_text,
     limiter_from_env,
     message_problem,
@@ -90,7 +91,9 @@ class SocketIOInput(RasaSocketIOInput):
         bp = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None
-        limiter = limiter_from_env()
+        # Up to 3 messages of one conversation queued for Rasa: a visitor may send
+        # a few quick messages; a flood cannot build a queue that outlives the lock.
+        limiter, in_flight = limiter_from_env(), InFlight(limit=3)
         last_notice: dict[str, float] = {}
 
         async def tell(sid: str, messages: list[dict[str, Any]]) -> None:
@@ -98,7 +101,7 @@ class SocketIOInput(RasaSocketIOInput):
                 await sio.emit(self.bot_message_evt, message, room=sid)
 
         async def tell_once(sid: str, key: str) -> None:
-            """A refusal notice at most once per 10 s per client (a flood gets one)."""
+            """The too-fast notice at most once per 10 s per client (a flood gets one)."""
             now = time.monotonic()
             if now - last_notice.get(sid, -NOTICE_INTERVAL_SECONDS) >= NOTICE_INTERVAL_SECONDS:
                 last_notice[sid] = now
@@ -114,23 +117,28 @@ class SocketIOInput(RasaSocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid)
 
         async def handle_message(sid: str, data: object) -> None:
+            # The rate limit per connection comes first: a flood of anything is
+            # cheap to refuse.
+            if not limiter.allow(sid):
+                await tell_once(sid, "too_fast")
+                return
+            await handle_allowed(sid, data)
+
+        async def handle_allowed(sid: str, data: object) -> None:
             text, refusal = message_text(data)
             if text is None:
                 logger.debug("Refused a socket.io message from %s: %s.", sid, refusal)
-                await tell_once(sid, refusal or "unreadable")
+                await tell(sid, [service_message(refusal or "unreadable", self.name())])
                 return
             assert isinstance(data, dict)
             if self.session_persistence:
                 session_id = data.get("session_id")
                 if not isinstance(session_id, str) or not session_id:
-                    await tell_once(sid, "unreadable")
+                    await tell(sid, [service_message("unreadable", self.name())])
                     return
                 sender_id = clean_session_id(session_id)
             else:
                 sender_id = sid
-            if not limiter.allow(sender_id):
-                await tell_once(sid, "too_fast")
-                return
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 try:
@@ -139,6 +147,9 @@ class SocketIOInput(RasaSocketIOInput):
                     metadata = {}
             if not isinstance(metadata, dict):
                 metadata = {}
+            if not in_flight.try_enter(sender_id):
+                await tell_once(sid, "too_fast")
+                return
             try:
                 await on_new_message(UserMessage(
                     text, SocketIOOutput(sio, self.bot_message_evt), sender_id,
@@ -148,6 +159,8 @@ class SocketIOInput(RasaSocketIOInput):
                 # No visitor text in the log: the session and the kind of failure only.
                 logger.error("socketio: turn of %s failed (%s)", sender_id, type(exc).__name__)
                 await tell(sid, outage_reply(text, self.name()))
+            finally:
+                in_flight.leave(sender_id)
 
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)

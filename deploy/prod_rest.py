@@ -11,7 +11,8 @@ silent empty reply or a broken log becomes a clear answer
 - NUL and other control characters are removed from the message; `metadata`
   that is not an object is ignored; `input_channel` is always "rest";
 - more than 20 messages at once from one conversation, then more than one
-  every 2 seconds (SCIATICALM_RATE_LIMIT): 429 with Retry-After;
+  every 2 seconds (SCIATICALM_RATE_LIMIT), or a third message while two of the
+  same conversation are still waiting for their reply: 429 with Retry-After;
 - the turn fails (PostgreSQL or Redis down, a timeout): 503 with Retry-After and
   {"error": "temporarily_unavailable", "messages": [...]}: the messages to show,
   the escalation first when the text has red-flag signs. Rasa commits a turn in
@@ -37,6 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.input_checks import (
+    InFlight,
     clean_text,
     limiter_from_env,
     message_id_problem,
@@ -114,6 +116,7 @@ class ProdRestInput(RestInput):
 
     def __init__(self) -> None:
         self.limiter = limiter_from_env()
+        self.in_flight = InFlight()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
@@ -128,27 +131,40 @@ class ProdRestInput(RestInput):
             if isinstance(parsed, HTTPResponse):
                 return parsed
             sender, text, message_id, metadata = parsed
-            if not self.limiter.allow(sender):
-                return error(429, "too_many_requests", "too many messages from this sender",
-                             retry_after=self.limiter.retry_after(),
-                             messages=[service_message("too_fast")])
-            collector = CollectingOutputChannel()
+            if not self.in_flight.try_enter(sender):
+                return error(429, "too_many_requests", "wait for the reply to the last message",
+                             retry_after=1, messages=[service_message("too_fast")])
             try:
-                if message_id is not None:
-                    agent = request.app.ctx.agent
-                    logged = await replies_already_logged(agent, sender, message_id)
-                    if logged is not None:
-                        return response.json(logged)
-                await on_new_message(UserMessage(
-                    text, collector, sender, input_channel=self.name(),
-                    message_id=message_id, metadata=metadata))
-            except (CancelledError, Exception) as exc:
-                # No visitor text in the log: the sender id and the kind of failure only.
-                logger.error("rest: turn of %s failed (%s): 503", sender, type(exc).__name__)
-                return error(503, "temporarily_unavailable",
-                             "the message was not processed; send it again in a moment",
-                             retry_after=RETRY_AFTER_SECONDS,
-                             messages=outage_reply(text, self.name()))
-            return response.json(collector.messages)
+                if not self.limiter.allow(sender):
+                    return error(429, "too_many_requests", "too many messages from this sender",
+                                 retry_after=self.limiter.retry_after(),
+                                 messages=[service_message("too_fast")])
+                return await self._handle(request, on_new_message, sender, text, message_id,
+                                          metadata)
+            finally:
+                self.in_flight.leave(sender)
 
         return webhook
+
+    async def _handle(self, request: Request,
+                      on_new_message: Callable[[UserMessage], Awaitable[Any]], sender: str,
+                      text: str, message_id: str | None, metadata: dict[str, Any] | None
+                      ) -> HTTPResponse:
+        collector = CollectingOutputChannel()
+        try:
+            if message_id is not None:
+                agent = request.app.ctx.agent
+                logged = await replies_already_logged(agent, sender, message_id)
+                if logged is not None:
+                    return response.json(logged)
+            await on_new_message(UserMessage(
+                text, collector, sender, input_channel=self.name(),
+                message_id=message_id, metadata=metadata))
+        except (CancelledError, Exception) as exc:
+            # No visitor text in the log: the sender id and the kind of failure only.
+            logger.error("rest: turn of %s failed (%s): 503", sender, type(exc).__name__)
+            return error(503, "temporarily_unavailable",
+                         "the message was not processed; send it again in a moment",
+                         retry_after=RETRY_AFTER_SECONDS,
+                         messages=outage_reply(text, self.name()))
+        return response.json(collector.messages)

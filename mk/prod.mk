@@ -1,9 +1,10 @@
 # Production topology (docs/deployment.md): two Rasa replicas on PostgreSQL +
 # Redis, one action server, nginx in front. Included by the Makefile (-include mk/*.mk).
 #   make run-prod         start it (URL printed; Ctrl-C stops everything)
-#   make test-prod        load (REST + socket.io) and hostile input tests against it (in make test)
-#   make test-prod-restart stop everything mid-conversation, start again (not in make test)
-#   make test-prod-faults a replica killed with SIGKILL under load (not in make test)
+#   make test-prod        everything below (in make test)
+#   make test-prod-load   200 conversations x 10 turns over REST + socket.io, hostile input
+#   make test-prod-faults restart everything; PostgreSQL, Redis, action server and a
+#                         replica (SIGKILL) each failing under load
 #   make bench-prod       benchmark: embedded default vs production (docs/performance.md)
 
 TEST_TARGETS  += test-prod
@@ -15,7 +16,7 @@ REDIS_HOST := 127.0.0.1
 REDIS_PORT := 6379
 SUDO_IF_NEEDED := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run-prod prod-nginx prod-services test-prod test-prod-restart test-prod-faults bench-prod
+.PHONY: run-prod prod-nginx prod-services test-prod test-prod-load test-prod-faults bench-prod
 
 # Debian's nginx, installed only when it is missing.
 prod-nginx:
@@ -46,13 +47,13 @@ prod-services:
 run-prod: setup prod-nginx prod-services
 	$(PY) -m deploy.launch
 
-test-prod: setup prod-nginx prod-services
+test-prod: test-prod-load test-prod-faults
+
+test-prod-load: setup $(MODEL) prod-nginx prod-services
 	$(VENV)/bin/pytest -q tests/prod/test_prod.py
 
-test-prod-restart: setup prod-nginx prod-services
-	$(VENV)/bin/pytest -q tests/prod/test_restart.py
-
-test-prod-faults: setup prod-nginx prod-services
+# Its own PostgreSQL and Redis (tests/prod/services.py), so they can be restarted.
+test-prod-faults: setup $(MODEL) prod-nginx prod-services
 	$(VENV)/bin/pytest -q tests/prod/test_faults.py
 
 bench-prod: setup prod-nginx prod-services

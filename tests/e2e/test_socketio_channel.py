@@ -52,7 +52,8 @@ def test_escalation_custom_payload_is_delivered(stack: Stack) -> None:
     assert received[0]["text"].startswith("**Please call 999 or go to A&E now.**")
 
 
-def test_malformed_payloads_are_ignored_and_the_channel_keeps_working(stack: Stack) -> None:
+def test_malformed_payloads_get_a_polite_reply_and_the_channel_keeps_working(
+        stack: Stack) -> None:
     session = uuid.uuid4().hex
     junk: list[object] = ["just a string", {"session_id": session},
                           {"message": 42, "session_id": session},
@@ -63,3 +64,5 @@ def test_malformed_payloads_are_ignored_and_the_channel_keeps_working(stack: Sta
     texts = [m.get("text", "") for m in received]
     assert any("Sciaticalm assistant" in t for t in texts)  # the "hi" with bad metadata
     assert any("welcome" in t.lower() for t in texts)  # the final "thanks"
+    reasons = [m.get("custom", {}).get("sciaticalm", {}).get("reason") for m in received]
+    assert reasons.count("unreadable") == 4, received  # one per unusable payload

@@ -1,68 +1,184 @@
-"""A Rasa replica killed with SIGKILL while 20 conversations are running through
-nginx: every turn is still answered (a client retries a 502, as the web widget's
-visitor would by sending again), the conversations continue on the other
-replica, and the log holds every turn exactly once, in order.
+"""Faults of the production topology, each while conversations are running
+through nginx, on a private PostgreSQL and Redis (tests/prod/services.py) so
+they can be restarted: PostgreSQL restarted, Redis restarted, the action server
+stopped, a Rasa replica killed with SIGKILL. First, the whole topology is
+stopped mid-conversation and started again.
 
-Not in `make test` yet (`make test-prod-faults`): a kill that lands between
-Rasa's commit of a turn and its reply would make the retry a duplicate."""
+The visitors are REST clients that send a turn again with the same message_id
+after a 502/503/504 (deploy/prod_rest.py never logs a repeated id twice). After
+each fault the log must hold exactly what the visitors were answered: every
+turn once, in order, nothing half-written.
+"""
 
 from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 
+import pytest
 import requests
 
+from tests.prod.load import TURNS, Tally, run_mixed
+from tests.prod.services import PrivatePostgres, PrivateRedis
 from tests.prod.topology import ProdTopology
 
-TURNS = ["hello", "what trainers should I buy for my back?", "how long should I hold a plank",
-         "is it ok to run with back pain", "what stretches help", "tell me about core strength",
-         "how often should I run", "thanks, bye"]
+VISITORS = 20
+APOLOGY = "Sorry, I can't fetch that part of my advice right now"
+RED_FLAG = "I've wet myself and both legs are numb"
+
+
+@pytest.fixture(scope="module")
+def services() -> Iterator[tuple[PrivatePostgres, PrivateRedis]]:
+    pg, redis = PrivatePostgres(), PrivateRedis()
+    try:
+        pg.init()
+        redis.start()
+        yield pg, redis
+    finally:
+        redis.destroy()
+        pg.destroy()
+
+
+@pytest.fixture(scope="module")
+def topology(tmp_path_factory: pytest.TempPathFactory,
+             services: tuple[PrivatePostgres, PrivateRedis]) -> Iterator[ProdTopology]:
+    pg, redis = services
+    topo = ProdTopology(tmp_path_factory.mktemp("faults"), extra_env={
+        "DB_PORT": str(pg.port), "REDIS_PORT": str(redis.port), "REDIS_DB": "0"})
+    try:
+        topo.start()
+        yield topo
+    finally:
+        topo.stop()
+
+
+def say(topo: ProdTopology, sender: str, text: str) -> list[dict]:
+    resp = requests.post(topo.rest_url, json={"sender": sender, "message": text}, timeout=120)
+    assert resp.status_code == 200, (resp.status_code, resp.text[:200])
+    return resp.json()
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def wait_for(tally: Tally, answered: int, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while tally.answered < answered:
+        assert time.monotonic() < deadline, f"only {tally.answered} turns answered"
+        time.sleep(0.05)
+
+
+def under_load(topo: ProdTopology, fault: Callable[[Tally], None], name: str
+               ) -> tuple[Tally, dict[str, list]]:
+    """Run VISITORS conversations of 10 turns, call fault(tally) meanwhile, then
+    check the log holds exactly what every visitor was answered."""
+    senders = [f"{name}-{i}-{uuid.uuid4().hex[:6]}" for i in range(VISITORS)]
+    tally = Tally()
+    expected = run_mixed(topo.url, senders, [], TURNS, tally, during=lambda: fault(tally))
+    print(f"{name}: {dict(tally.statuses)}")
+    assert tally.answered == VISITORS * len(TURNS)
+    assert not [s for s in tally.statuses if isinstance(s, int) and s >= 500
+                and s not in (502, 503, 504)], tally.statuses
+    logged = topo.events_many(senders)
+    for sender in senders:
+        assert logged[sender] == expected[sender], sender
+    return tally, expected
+
+
+def test_restart_everything_mid_conversation(topology: ProdTopology) -> None:
+    """Ctrl-C of the launcher mid-assessment, start again: the conversation goes
+    on exactly as one that never stopped."""
+    control, restarted = f"ctl-{uuid.uuid4().hex[:8]}", f"rst-{uuid.uuid4().hex[:8]}"
+    steps = ["help me find the root cause", '/inform{"emergency_screen": "no"}',
+             "no none of those"]
+    for sender in (control, restarted):
+        assert "safety check" in texts(say(topology, sender, steps[0]))
+    say(topology, control, steps[1])
+    expected_next = say(topology, control, steps[2])
+    before = topology.events(restarted)
+
+    topology.stop()
+    topology.start()
+
+    assert topology.events(restarted) == before  # nothing lost or duplicated by the restart
+    say(topology, restarted, steps[1])
+    after = say(topology, restarted, steps[2])
+    strip = [{k: v for k, v in r.items() if k != "recipient_id"} for r in after]
+    assert strip == [{k: v for k, v in r.items() if k != "recipient_id"} for r in expected_next]
+    assert topology.events(restarted, ("user",)) == [("user", s) for s in steps]
+
+
+def check_red_flag_during_outage(topo: ProdTopology) -> None:
+    """Safety first: while the log is unreachable, a red flag still gets the escalation."""
+    resp = requests.post(topo.rest_url, timeout=60, json={
+        "sender": f"outage-{uuid.uuid4().hex[:8]}", "message": RED_FLAG})
+    assert resp.status_code == 503, resp.text[:200]
+    messages = resp.json()["messages"]
+    assert messages[0]["text"].startswith("**Please call 999 or go to A&E now.**")
+    assert messages[0]["custom"]["sciaticalm"]["level"] == "emergency"
+
+
+def test_postgresql_restart_under_load(topology: ProdTopology,
+                                       services: tuple[PrivatePostgres, PrivateRedis]) -> None:
+    pg, _ = services
+
+    def fault(tally: Tally) -> None:
+        wait_for(tally, 40)
+        pg.stop()
+        check_red_flag_during_outage(topology)
+        time.sleep(3)
+        pg.start()
+
+    tally, _ = under_load(topology, fault, "pg")
+    assert tally.statuses[503] > 0  # the outage was felt, and failed cleanly
+
+
+def test_redis_restart_under_load(topology: ProdTopology,
+                                  services: tuple[PrivatePostgres, PrivateRedis]) -> None:
+    _, redis = services
+
+    def fault(tally: Tally) -> None:
+        wait_for(tally, 40)
+        redis.stop()
+        check_red_flag_during_outage(topology)
+        time.sleep(3)
+        redis.start()
+
+    tally, _ = under_load(topology, fault, "redis")
+    assert tally.statuses[503] > 0
+
+
+def test_action_server_stopped_under_load(topology: ProdTopology) -> None:
+    """Advice requests get the apology, never silence; red flags still escalate."""
+    stopped_at: list[int] = []
+
+    def fault(tally: Tally) -> None:
+        wait_for(tally, 40)
+        os.kill(topology.child_pids()["actions"], signal.SIGTERM)
+        stopped_at.append(tally.answered)
+        time.sleep(2)
+        escalation = say(topology, f"noact-{uuid.uuid4().hex[:8]}", RED_FLAG)
+        assert texts(escalation).startswith("**Please call 999 or go to A&E now.**")
+
+    _, expected = under_load(topology, fault, "actions")
+    bot = [text or "" for conv in expected.values() for kind, text in conv if kind == "bot"]
+    assert any(t.startswith(APOLOGY) for t in bot), "no apology after the action server stopped"
 
 
 def test_replica_sigkill_under_load(topology: ProdTopology) -> None:
-    answered = 0
-    lock = threading.Lock()
-    retries: list[int] = []
+    """Its conversations continue on the other replica, nothing lost or doubled."""
+    killed_at: list[int] = []
 
-    def conversation(sender: str) -> None:
-        nonlocal answered
-        with requests.Session() as session:
-            for text in TURNS:
-                for _attempt in range(8):
-                    resp = session.post(topology.rest_url, json={"sender": sender,
-                                                                 "message": text}, timeout=120)
-                    if resp.status_code in (502, 503, 504):
-                        retries.append(resp.status_code)
-                        time.sleep(0.5)
-                        continue
-                    assert resp.status_code == 200, (resp.status_code, resp.text[:200])
-                    assert resp.json(), f"{sender}: {text!r} got no reply"
-                    break
-                else:
-                    raise AssertionError(f"{sender}: {text!r} never answered")
-                with lock:
-                    answered += 1
+    def fault(tally: Tally) -> None:
+        wait_for(tally, 40)
+        os.kill(topology.child_pids()["rasa-1"], signal.SIGKILL)
+        killed_at.append(tally.answered)
 
-    senders = [f"kill-{i}-{uuid.uuid4().hex[:6]}" for i in range(20)]
-    victim = topology.child_pids()["rasa-1"]
-    with ThreadPoolExecutor(len(senders)) as pool:
-        futures = [pool.submit(conversation, s) for s in senders]
-        while answered < 40:
-            time.sleep(0.05)
-        os.kill(victim, signal.SIGKILL)
-        killed_at = answered
-        for future in futures:
-            future.result()
-    assert 0 < killed_at < len(senders) * len(TURNS)
-    for sender in senders:
-        assert topology.events(sender, ("user",)) == [("user", t) for t in TURNS], sender
+    under_load(topology, fault, "kill")
+    assert 0 < killed_at[0] < VISITORS * len(TURNS)
     # After the kill nginx sends everything to the surviving replica.
-    resp = requests.post(topology.rest_url, json={"sender": "after-kill", "message": "hello"},
-                         timeout=60)
-    assert resp.status_code == 200 and resp.json()
-    print(f"killed after {killed_at} turns; {len(retries)} retried responses: {retries}")
+    assert say(topology, "after-kill", "hello")

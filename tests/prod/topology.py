@@ -20,7 +20,8 @@ PG = dict(host="127.0.0.1", port=5432, user="postgres")
 
 
 class ProdTopology:
-    def __init__(self, workdir: Path, replicas: int = 2) -> None:
+    def __init__(self, workdir: Path, replicas: int = 2,
+                 extra_env: dict[str, str] | None = None) -> None:
         self.workdir = workdir
         self.db_name = f"sciaticalm_test_{uuid.uuid4().hex[:10]}"
         self.port = free_port()
@@ -34,7 +35,10 @@ class ProdTopology:
             SCIATICALM_PROD_DIR=str(workdir / "run"),
             DB_NAME=self.db_name,
             REDIS_KEY_PREFIX=f"sciaticalmtest{uuid.uuid4().hex[:8]}",
+            **(extra_env or {}),
         )
+        self.pg = dict(PG, host=self.env.get("DB_HOST", PG["host"]),
+                       port=int(self.env.get("DB_PORT", PG["port"])))
         self.proc: subprocess.Popen | None = None
         self.starts = 0
 
@@ -94,15 +98,29 @@ class ProdTopology:
         """(type_name, text) of the sender's events in the PostgreSQL log, in order."""
         import json
 
-        with psycopg2.connect(dbname=self.db_name, **PG) as conn, conn.cursor() as cur:
+        with psycopg2.connect(dbname=self.db_name, **self.pg) as conn, conn.cursor() as cur:
             cur.execute("SELECT type_name, data FROM events WHERE sender_id = %s "
                         "AND type_name = ANY(%s) ORDER BY id", (sender, list(types)))
             rows = cur.fetchall()
         conn.close()
         return [(t, json.loads(d).get("text")) for t, d in rows]
 
+    def events_many(self, senders: list[str], types: tuple[str, ...] = ("user", "bot")
+                    ) -> dict[str, list[tuple]]:
+        """events() of many senders in one query."""
+        import json
+
+        out: dict[str, list[tuple]] = {s: [] for s in senders}
+        with psycopg2.connect(dbname=self.db_name, **self.pg) as conn, conn.cursor() as cur:
+            cur.execute("SELECT sender_id, type_name, data FROM events WHERE sender_id = ANY(%s) "
+                        "AND type_name = ANY(%s) ORDER BY id", (senders, list(types)))
+            for sender, type_name, data in cur.fetchall():
+                out[sender].append((type_name, json.loads(data).get("text")))
+        conn.close()
+        return out
+
     def drop_database(self) -> None:
-        conn = psycopg2.connect(dbname="postgres", **PG)
+        conn = psycopg2.connect(dbname="postgres", **self.pg)
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(

@@ -2,6 +2,9 @@
 //   <script src=".../widget.js" data-server="http://localhost:5005" defer
 //           data-title="..." data-color="#1d4f91" data-start-open="true"
 //           data-socket-path="/socket.io"></script>
+// data-token-url="/chat-token" (optional): where the widget fetches a JWT before
+// each connection, for a server that requires socket.io JWT authentication
+// (SCIATICALM_SOCKETIO_JWT_KEY); the URL must answer {"token": "<jwt>"}.
 
 export const DEFAULTS = Object.freeze({
   server: 'http://localhost:5005',
@@ -9,6 +12,7 @@ export const DEFAULTS = Object.freeze({
   title: 'Sciaticalm assistant',
   color: '#1d4f91',
   startOpen: false,
+  tokenUrl: null,
 });
 
 function truthy(value) {
@@ -31,5 +35,6 @@ export function readConfig(script) {
     title: data.title?.trim() || DEFAULTS.title,
     color: data.color?.trim() || DEFAULTS.color,
     startOpen: data.startOpen !== undefined ? truthy(data.startOpen) : DEFAULTS.startOpen,
+    tokenUrl: data.tokenUrl?.trim() || DEFAULTS.tokenUrl,
   };
 }

@@ -13,6 +13,12 @@ export const RECONNECT_OPTIONS = Object.freeze({
   timeout: 10000,
 });
 
+export function routeToken() {
+  const bytes = new Uint8Array(8);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export class Connection {
   /**
    * @param {object} opts
@@ -42,7 +48,20 @@ export class Connection {
     if (this.socket) return;
     const { io, url, path = '/socket.io' } = this.opts;
     this.setStatus('connecting');
-    const socket = io(url, { path, ...RECONNECT_OPTIONS });
+    // `visitor`: a random token sent with every request of this connection, so a
+    // load balancer can keep the connection on one server without cookies
+    // (deploy/nginx.conf.template hashes on it); it identifies nothing.
+    const options = { path, query: { visitor: routeToken() }, ...RECONNECT_OPTIONS };
+    // With JWT authentication on, socket.io asks for `auth` before every
+    // (re)connection: fetch a fresh token each time (it may have expired).
+    if (this.opts.getToken) {
+      options.auth = (cb) => {
+        Promise.resolve()
+          .then(() => this.opts.getToken())
+          .then((token) => cb(token ? { token } : {}), () => cb({}));
+      };
+    }
+    const socket = io(url, options);
     this.socket = socket;
 
     socket.on('connect', () => {

@@ -20,6 +20,14 @@ const STATUS_TEXT = {
   unreachable: ["Can't reach the assistant right now. Trying again… Messages you write will be sent once it's back.", 'warn'],
 };
 
+/** A JWT from the site's token URL ({"token": "..."}), or null. */
+export async function fetchToken(url, fetchImpl = globalThis.fetch) {
+  const resp = await fetchImpl(url, { credentials: 'include', headers: { Accept: 'application/json' } });
+  if (!resp.ok) return null;
+  const data = await resp.json();
+  return typeof data?.token === 'string' && data.token ? data.token : null;
+}
+
 export function mountWidget(win, config, ioImpl = io) {
   const doc = win.document;
   const names = { bot: config.title, user: 'You' };
@@ -40,6 +48,7 @@ export function mountWidget(win, config, ioImpl = io) {
     io: ioImpl,
     url: config.server,
     path: config.socketPath,
+    getToken: config.tokenUrl ? () => fetchToken(config.tokenUrl) : undefined,
     getSessionId: () => store.state.sessionId,
     takeNext: () => takeNextOutgoing(store),
     onSession: (id) => {

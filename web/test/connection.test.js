@@ -40,10 +40,35 @@ describe('Connection', () => {
     expect(socket.options).toMatchObject({
       path: '/socket.io', reconnection: true, reconnectionDelay: 1000, reconnectionDelayMax: 15000,
     });
+    // A random routing token for the load balancer's stickiness, new per connection.
+    expect(socket.options.query.visitor).toMatch(/^[0-9a-f]{16}$/);
     // The real socket.io Manager with these options backs off 1s, 2s, 4s ... capped at 15s.
     const manager = new Manager('http://127.0.0.1:9', { ...RECONNECT_OPTIONS, randomizationFactor: 0, autoConnect: false });
     const delays = Array.from({ length: 6 }, () => manager.backoff.duration());
     expect(delays).toEqual([1000, 2000, 4000, 8000, 15000, 15000]);
+  });
+
+  it('sends no auth without a token source, and a fresh token on every connection with one', async () => {
+    expect(connect().options.auth).toBeUndefined();
+    let n = 0;
+    const conn = new Connection({
+      io, url: 'http://rasa:5005', path: '/socket.io', getToken: async () => `jwt-${++n}`,
+      getSessionId: () => null, takeNext: () => null, onSession: () => {}, onBotMessage: () => {},
+    });
+    conn.start();
+    const { auth } = io.sockets.at(-1).options;
+    expect(await new Promise((resolve) => auth(resolve))).toEqual({ token: 'jwt-1' });
+    expect(await new Promise((resolve) => auth(resolve))).toEqual({ token: 'jwt-2' });
+  });
+
+  it('connects without a token when the token URL fails', async () => {
+    const conn = new Connection({
+      io, url: 'http://rasa:5005', getToken: async () => { throw new Error('offline'); },
+      getSessionId: () => null, takeNext: () => null, onSession: () => {}, onBotMessage: () => {},
+    });
+    conn.start();
+    const { auth } = io.sockets.at(-1).options;
+    expect(await new Promise((resolve) => auth(resolve))).toEqual({});
   });
 
   it('requests a session with the stored id and only sends after session_confirm', () => {

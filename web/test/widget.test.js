@@ -215,3 +215,21 @@ describe('widget', () => {
     expect($('#scw-panel').hasAttribute('aria-modal')).toBe(false);
   });
 });
+
+describe('readConfig and fetchToken', () => {
+  it('reads data-token-url, absent by default', async () => {
+    const { readConfig } = await import('../src/config.js');
+    expect(readConfig({ dataset: { server: 'http://x' } }).tokenUrl).toBeNull();
+    expect(readConfig({ dataset: { server: 'http://x', tokenUrl: ' /chat-token ' } }).tokenUrl)
+      .toBe('/chat-token');
+  });
+
+  it('takes the token from the JSON answer, and nothing from an error or a bad body', async () => {
+    const { fetchToken } = await import('../src/widget.js');
+    const answer = (ok, body) => async () => ({ ok, json: async () => body });
+    expect(await fetchToken('/t', answer(true, { token: 'abc' }))).toBe('abc');
+    expect(await fetchToken('/t', answer(false, { token: 'abc' }))).toBeNull();
+    expect(await fetchToken('/t', answer(true, { token: 42 }))).toBeNull();
+    expect(await fetchToken('/t', answer(true, null))).toBeNull();
+  });
+});
