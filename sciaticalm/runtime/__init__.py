@@ -1,11 +1,13 @@
 """Runtime hooks for the Rasa server process (not pure logic: Rasa plumbing).
 
 `python -m sciaticalm.runtime <rasa arguments>` is `rasa <rasa arguments>` with
-two behaviours added before Rasa starts:
+three behaviours added before Rasa starts:
 
 - action_outage: a custom action whose server cannot be reached (or fails)
   sends the domain response `utter_actions_unavailable` instead of silence;
-- log_privacy: visitor text is never written to the server log above debug level.
+- log_privacy: visitor text is never written to the server log above debug level;
+- strict_store: an unreachable conversation log is an error the channel turns
+  into a clean 503, not Rasa's silent switch to an in-memory store.
 
 channels.launch (`make run`, `make run-prod`) and the tests start Rasa this way.
 """
@@ -15,7 +17,8 @@ from __future__ import annotations
 
 def install() -> None:
     """Install every hook (idempotent)."""
-    from sciaticalm.runtime import action_outage, log_privacy
+    from sciaticalm.runtime import action_outage, log_privacy, strict_store
 
     action_outage.install()
     log_privacy.install()
+    strict_store.install()

@@ -8,6 +8,10 @@ anonymisation itself is a Rasa Pro plugin. This hook puts our own processor in
 that place: for entries logged at info level and above, each of those fields
 becomes a placeholder that says only how long it was. Debug logs (`--debug`,
 never on in production) keep the text for developers.
+
+Rasa renders a logged exception with every frame's local variables
+(structlog's `dict_tracebacks`), and those can hold slot values and messages;
+this hook renders tracebacks without locals.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import rasa.utils.log_utils as log_utils
+import structlog.processors
+from structlog.tracebacks import ExceptionDictTransformer
 
 REDACTED_KEYS = frozenset({
     "text", "response_text", "user_text", "slot_values", "parse_data_text",
@@ -25,6 +31,9 @@ REDACTED_KEYS = frozenset({
     "entity", "token_text", "user_message", "json_message", "metadata",
 })
 _ORIGINAL = log_utils._anonymizer
+_ORIGINAL_TRACEBACKS = structlog.processors.dict_tracebacks
+TRACEBACKS_WITHOUT_LOCALS = structlog.processors.ExceptionRenderer(
+    ExceptionDictTransformer(show_locals=False))
 
 
 def placeholder(value: object) -> str:
@@ -45,7 +54,9 @@ def redact(_logger: object, method_name: str,
 def install() -> None:
     """Take the place of Rasa's anonymiser before Rasa configures structlog."""
     log_utils._anonymizer = redact  # type: ignore[assignment]
+    structlog.processors.dict_tracebacks = TRACEBACKS_WITHOUT_LOCALS
 
 
 def uninstall() -> None:
     log_utils._anonymizer = _ORIGINAL
+    structlog.processors.dict_tracebacks = _ORIGINAL_TRACEBACKS

@@ -11,6 +11,7 @@ logs a repeated id twice), as the web widget's outbox does.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 import uuid
@@ -27,6 +28,25 @@ TURNS = ["hello", "what trainers should I buy for my back?", "how long should I 
          "how often should I run", "should I change how my foot lands",
          "how much should I increase my mileage", "thanks, bye"]
 RETRY_STATUSES = (502, 503, 504)
+
+
+class _Collect(logging.Handler):
+    """Keeps engine.io client warnings (why a connection attempt failed)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.messages) < 50:
+            self.messages.append(record.getMessage())
+
+
+EIO_WARNINGS = _Collect()
+EIO_LOG = logging.getLogger("tests.prod.engineio")
+EIO_LOG.addHandler(EIO_WARNINGS)
+EIO_LOG.setLevel(logging.WARNING)
+EIO_LOG.propagate = False
 Expected = list[tuple[str, str | None]]
 
 
@@ -90,7 +110,8 @@ async def sio_conversation(base_url: str, session_id: str, turns: list[str], tal
     WebSocket client needs (ClientWSTimeout); the widget uses WebSocket."""
     # request_timeout: engine.io's 5 s default is too short for a handshake while
     # 150 REST visitors keep both replicas busy.
-    client = socketio.AsyncClient(reconnection=False, request_timeout=60)
+    client = socketio.AsyncClient(reconnection=False, request_timeout=60,
+                                  engineio_logger=EIO_LOG)
     received: list[dict] = []
     confirmed = asyncio.Event()
     arrived = asyncio.Event()
@@ -137,7 +158,8 @@ async def sio_conversation(base_url: str, session_id: str, turns: list[str], tal
             expected.append(("user", text))
         await asyncio.sleep(1.5)
     finally:
-        await client.disconnect()
+        # abort: do not wait up to 30 s for the pending long-poll request to end
+        await client.eio.disconnect(abort=True)
     # The log must hold the user turns in order, and exactly the bot messages the
     # visitor received, interleaved as they were sent (compared per type below).
     return expected + [("bot", m.get("text")) for m in received]

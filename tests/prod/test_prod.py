@@ -20,7 +20,7 @@ import requests
 import socketio
 import sqlalchemy as sa
 
-from tests.prod.load import TURNS, Tally, run_mixed, split
+from tests.prod.load import EIO_WARNINGS, TURNS, Tally, run_mixed, split
 from tests.prod.topology import PG, ProdTopology
 
 REST_VISITORS, SIO_VISITORS = 150, 50
@@ -64,7 +64,7 @@ def test_200_conversations_over_rest_and_socketio_lose_nothing(topology: ProdTop
     sio = [f"sio-{run}-{i}" for i in range(SIO_VISITORS)]
     tally = Tally()
     expected = run_mixed(topology.url, rest, sio, TURNS, tally, sio_auth=token())
-    print(f"statuses: {dict(tally.statuses)}")
+    print(f"statuses: {dict(tally.statuses)}; engine.io warnings: {EIO_WARNINGS.messages[:5]}")
     assert tally.answered == (REST_VISITORS + SIO_VISITORS) * len(TURNS)
     # nginx spread REST and socket.io over both replicas...
     replicas = {f"127.0.0.1:{p}" for p in topology.rasa_ports}
@@ -208,7 +208,7 @@ def test_hostile_socketio_input_gets_a_polite_reply_never_a_crash(
             "emoji and RTL": await send({"message": "🏃‍♀️ ألم الظهر", "session_id": session}),
             "empty": await send({"message": "", "session_id": session}),
         }
-        await client.disconnect()
+        await client.eio.disconnect(abort=True)
         return replies  # type: ignore[return-value]
 
     replies = asyncio.run(scenario())
@@ -224,31 +224,52 @@ def test_hostile_socketio_input_gets_a_polite_reply_never_a_crash(
     assert len(users) == 4  # the refused messages never reached the log
 
 
+def polling(topo: ProdTopology) -> tuple[requests.Session, str]:
+    """An engine.io v4 session over HTTP long-polling, by hand: (session, its URL)."""
+    session = requests.Session()
+    base = f"{topo.url}/socket.io/?EIO=4&transport=polling"
+    opened = session.get(base, timeout=30)
+    assert opened.status_code == 200 and opened.text.startswith("0"), opened.text[:200]
+    return session, f"{base}&sid={json.loads(opened.text[1:])['sid']}"
+
+
+def sio_connect(topo: ProdTopology, auth: dict | None) -> str:
+    """Send socket.io's CONNECT with `auth`; the server's answer packet."""
+    session, url = polling(topo)
+    with session:
+        packet = "40" + (json.dumps(auth) if auth is not None else "")
+        assert session.post(url, data=packet, timeout=30).status_code == 200
+        return session.get(url, timeout=30).text
+
+
 def test_socketio_jwt_is_required_when_configured(topology: ProdTopology) -> None:
-    async def connects(auth: dict | None) -> bool:
-        client = socketio.AsyncClient(reconnection=False)
-        try:
-            await client.connect(topology.url, socketio_path="/socket.io",
-                                 transports=["polling"], auth=auth, wait_timeout=30)
-        except socketio.exceptions.ConnectionError:
-            return False
-        await client.disconnect()
-        return True
+    """Socket.io's CONNECT packet by hand over long-polling: "40..." is accepted,
+    "44..." (CONNECT_ERROR) refused."""
+    cases = {
+        "no token": None,
+        "empty token": {"token": ""},
+        "not a JWT": {"token": "hello"},
+        "signed with another key": token(key="not-the-key-" + "x" * 32),
+        "expired": token(ttl=-60),
+        "valid": token(),
+        "valid, as a Bearer header value": {"token": "Bearer " + token()["token"]},
+    }
+    answers = {name: sio_connect(topology, auth)[:2] for name, auth in cases.items()}
+    assert answers == {name: "40" if name.startswith("valid") else "44" for name in cases}, \
+        answers
 
-    async def scenario() -> dict[str, bool]:
-        return {
-            "no token": await connects(None),
-            "empty token": await connects({"token": ""}),
-            "not a JWT": await connects({"token": "hello"}),
-            "signed with another key": await connects(token(key="not-the-key")),
-            "expired": await connects(token(ttl=-60)),
-            "valid": await connects(token()),
-            "valid, as a Bearer header value": await connects(
-                {"token": "Bearer " + token()["token"]}),
-        }
 
-    outcome = asyncio.run(scenario())
-    assert outcome == {name: name.startswith("valid") for name in outcome}, outcome
+def test_broken_socketio_packets_never_break_the_server(topology: ProdTopology) -> None:
+    """Invalid UTF-8, a truncated packet and junk sent straight into an engine.io
+    session: no 5xx, and the server keeps serving other visitors."""
+    for body in (b'42["user_uttered",{"message":"back \xff\xc3\x28 pain"}]', b'42["user_utt',
+                 b"\x00\x01\x02", b"4" * 70_000):
+        session, url = polling(topology)
+        with session:
+            session.post(url, data="40" + json.dumps(token()), timeout=30)
+            resp = session.post(url, data=body, timeout=30)
+            assert resp.status_code < 500, (body[:20], resp.status_code)
+        assert say(topology, f"sio-broken-{uuid.uuid4().hex[:8]}", "hello")
 
 
 def test_a_flood_from_one_sender_is_refused_and_others_are_served(

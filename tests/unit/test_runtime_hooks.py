@@ -13,17 +13,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import rasa.core.tracker_store as tracker_store_module
 import rasa.utils.log_utils as log_utils
 import structlog
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from sciaticalm.runtime import action_outage, log_privacy
+from sciaticalm.runtime import action_outage, log_privacy, strict_store
 from tests.support.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -163,4 +165,59 @@ def test_rasa_structlog_configuration_uses_the_redactor(caplog: pytest.LogCaptur
         assert "my secret back pain" not in caplog.text
         assert "[redacted: 19 chars]" in caplog.text
     finally:
+        log_privacy.uninstall()
+
+
+class _BrokenStore(InMemoryTrackerStore):
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        raise ConnectionError("database down")
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        raise ConnectionError("database down")
+
+
+def test_without_the_hook_rasa_silently_switches_to_memory(domain: Domain) -> None:
+    """What strict_store is for: Rasa's FailSafeTrackerStore hides the outage."""
+    store = FailSafeTrackerStore(_BrokenStore(domain))
+    assert asyncio.run(store.retrieve("x")) is None  # the conversation would restart
+    asyncio.run(store.save(DialogueStateTracker("x", domain.slots)))  # "saved" to memory
+
+
+def test_strict_store_raises_so_the_channel_answers_503(domain: Domain) -> None:
+    strict_store.install()
+    try:
+        store = FailSafeTrackerStore(_BrokenStore(domain))
+        with pytest.raises(ConnectionError):
+            asyncio.run(store.retrieve("x"))
+        with pytest.raises(ConnectionError):
+            asyncio.run(store.save(DialogueStateTracker("x", domain.slots)))
+        kwargs = tracker_store_module.create_engine_kwargs("postgresql://u@h/db")
+        assert kwargs["pool_pre_ping"] is True and kwargs["hide_parameters"] is True
+        working = FailSafeTrackerStore(InMemoryTrackerStore(domain))
+        asyncio.run(working.save(DialogueStateTracker("y", domain.slots)))
+        assert asyncio.run(working.retrieve("y")) is not None
+    finally:
+        strict_store.uninstall()
+
+
+def test_tracebacks_in_the_log_carry_no_local_variables(caplog: pytest.LogCaptureFixture
+                                                        ) -> None:
+    log_privacy.install()
+    json_logging = log_utils.FORCE_JSON_LOGGING
+    try:
+        log_utils.FORCE_JSON_LOGGING = True
+        log_utils.configure_structlog(logging.INFO)
+
+        def fails(secret_slot_value: str) -> None:
+            raise KeyError("x")
+
+        with caplog.at_level(logging.INFO):
+            try:
+                fails("my private symptom")
+            except KeyError:
+                structlog.get_logger().exception("something.failed")
+        assert "something.failed" in caplog.text and "KeyError" in caplog.text
+        assert "my private symptom" not in caplog.text
+    finally:
+        log_utils.FORCE_JSON_LOGGING = json_logging
         log_privacy.uninstall()
