@@ -122,34 +122,22 @@ def check_red_flag_during_outage(topo: ProdTopology) -> None:
     assert messages[0]["custom"]["sciaticalm"]["level"] == "emergency"
 
 
-def test_postgresql_restart_under_load(topology: ProdTopology,
-                                       services: tuple[PrivatePostgres, PrivateRedis]) -> None:
-    pg, _ = services
+@pytest.mark.parametrize("service", ["postgresql", "redis"])
+def test_restart_under_load(service: str, topology: ProdTopology,
+                            services: tuple[PrivatePostgres, PrivateRedis]) -> None:
+    """Stopped for 3 s while conversations run: turns fail cleanly (503) during
+    the outage, a red flag still escalates, everything succeeds after it."""
+    server = services[0] if service == "postgresql" else services[1]
 
     def fault(tally: Tally) -> None:
         wait_for(tally, 40)
-        pg.stop()
+        server.stop()
         check_red_flag_during_outage(topology)
         time.sleep(3)
-        pg.start()
+        server.start()
 
-    tally, _ = under_load(topology, fault, "pg")
+    tally, _ = under_load(topology, fault, service)
     assert tally.statuses[503] > 0  # the outage was felt, and failed cleanly
-
-
-def test_redis_restart_under_load(topology: ProdTopology,
-                                  services: tuple[PrivatePostgres, PrivateRedis]) -> None:
-    _, redis = services
-
-    def fault(tally: Tally) -> None:
-        wait_for(tally, 40)
-        redis.stop()
-        check_red_flag_during_outage(topology)
-        time.sleep(3)
-        redis.start()
-
-    tally, _ = under_load(topology, fault, "redis")
-    assert tally.statuses[503] > 0
 
 
 def test_action_server_stopped_under_load(topology: ProdTopology) -> None:
