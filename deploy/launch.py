@@ -20,6 +20,7 @@ environment (docs/deployment.md):
   DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD            (127.0.0.1 5432 sciaticalm postgres "")
   REDIS_HOST REDIS_PORT REDIS_DB REDIS_PASSWORD REDIS_KEY_PREFIX (127.0.0.1 6379 1 "" sciaticalm)
   TICKET_LOCK_LIFETIME            seconds a conversation lock outlives a dead replica (20)
+  TF_NUM_INTRAOP_THREADS, TF_NUM_INTEROP_THREADS, OMP_NUM_THREADS   per process (1)
 """
 
 from __future__ import annotations
@@ -206,6 +207,10 @@ def main() -> int:
         env.setdefault(key, value)
     cfg = config(env)
     env.setdefault("ACTION_SERVER_URL", f"http://127.0.0.1:{cfg['action_port']}/webhook")
+    # One TensorFlow / OpenMP thread per process: the replicas share the machine's
+    # cores, and more threads per replica only made them compete (docs/performance.md).
+    for var in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
+        env.setdefault(var, "1")
     env.update(SQLALCHEMY_SILENCE_UBER_WARNING="1", TF_CPP_MIN_LOG_LEVEL="2",
                PYTHONPATH=os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p))
     if not MODEL.exists():

@@ -132,12 +132,16 @@ def tree_rss_mb(pid: int) -> float:
     return total + sum(tree_rss_mb(int(c)) for c in children)
 
 
-def measure(name: str, url: str, args: argparse.Namespace) -> list[str]:
+def measure(name: str, url: str, args: argparse.Namespace,
+            figures: dict[str, float] | None = None) -> list[str]:
+    """The table rows; `figures` gets "sat<N>" (msg/s) and "p95-<N>" (visitors)."""
     rows = []
+    figures = figures if figures is not None else {}
     requests.post(url, json={"sender": "warmup", "message": "hello"}, timeout=60)
     for clients in args.clients:
         rate, rec = saturation(url, clients, args.seconds)
         lat = rec.latencies
+        figures[f"sat{clients}"] = rate
         rows.append(f"| {name} | saturation, {clients} clients | {rate:.1f} msg/s | "
                     f"{pct(lat, 50):.0f} | {pct(lat, 95):.0f} | {pct(lat, 99):.0f} | "
                     f"{len(lat)} | {rec.errors} |")
@@ -145,6 +149,7 @@ def measure(name: str, url: str, args: argparse.Namespace) -> list[str]:
     for visitors in args.visitors:
         rec = realistic(url, visitors, args.realistic_seconds)
         lat = rec.latencies
+        figures[f"p95-{visitors}"] = pct(lat, 95)
         rows.append(f"| {name} | {visitors} visitors, 1 msg / 10 s each | "
                     f"{len(lat) / args.realistic_seconds:.1f} msg/s | {pct(lat, 50):.0f} | "
                     f"{pct(lat, 95):.0f} | {pct(lat, 99):.0f} | {len(lat)} | {rec.errors} |")
@@ -162,12 +167,14 @@ def main() -> None:
     args = parser.parse_args()
     rows: list[str] = []
     notes: list[str] = []
+    embedded: dict[str, float] = {}
+    prod: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-prod-") as tmp:
         begin = time.monotonic()
         with rasa_stack(Path(tmp) / "embedded") as stack:
             notes.append(f"- Embedded default start-up (action server + Rasa, until it "
                          f"answers): {time.monotonic() - begin:.0f} s.")
-            rows += measure("embedded (1 Rasa, SQLite)", stack.rest_url, args)
+            rows += measure("embedded (1 Rasa, SQLite)", stack.rest_url, args, embedded)
             notes.append(f"- Embedded default resident memory: Rasa "
                          f"{rss_mb(stack.rasa_proc.pid):.0f} MB, action server "
                          f"{rss_mb(stack.action_proc.pid) if stack.action_proc else 0:.0f} MB.")
@@ -176,7 +183,8 @@ def main() -> None:
             startup = topo.start()
             notes.append(f"- Production start-up (`make run-prod`: database check, action "
                          f"server, 2 replicas, nginx, until nginx answers): {startup:.0f} s.")
-            rows += measure("production (nginx, 2 Rasa, PostgreSQL, Redis)", topo.rest_url, args)
+            rows += measure("production (nginx, 2 Rasa, PostgreSQL, Redis)", topo.rest_url,
+                            args, prod)
             pids = topo.child_pids()
             mem = ", ".join(f"{name} {tree_rss_mb(pid):.0f} MB" for name, pid in pids.items())
             notes.append(f"- Production resident memory: {mem}.")
@@ -189,12 +197,29 @@ def main() -> None:
     notes.append("- Latencies are REST round trips in ms, measured by the client on the "
                  "same 2-core machine (shared with other work); errors are non-200 or "
                  "empty replies.")
+    notes += targets(embedded, prod)
     section = "\n".join([
         "| configuration | workload | throughput | p50 ms | p95 ms | p99 ms | answered | errors |",
         "|---|---|---|---|---|---|---|---|", *rows, "", *notes])
     print(section)
     if not args.no_write:
         write(section)
+
+
+def targets(embedded: dict[str, float], prod: dict[str, float]) -> list[str]:
+    """The issue's two targets, judged on this run's figures."""
+    lines = []
+    sat = [k for k in prod if k.startswith("sat") and k != "sat1" and embedded.get(k)]
+    if sat:
+        ratios = ", ".join(f"{prod[k] / embedded[k]:.1f}x at {k[3:]} clients" for k in sat)
+        best = max(prod[k] / embedded[k] for k in sat)
+        lines.append(f"- Target: production saturation throughput at least 1.4x one replica's: "
+                     f"{ratios}: {'met' if best >= 1.4 else 'NOT met'}.")
+    if "p95-200" in prod:
+        p95 = prod["p95-200"]
+        lines.append(f"- Target: p95 under 150 ms with 200 visitors on the production "
+                     f"configuration: {p95:.0f} ms: {'met' if p95 < 150 else 'NOT met'}.")
+    return lines
 
 
 def write(section: str) -> None:
