@@ -133,10 +133,13 @@ class SocketIOInput(RasaSocketIOInput):
             assert isinstance(data, dict)
             if self.session_persistence:
                 session_id = data.get("session_id")
-                if not isinstance(session_id, str) or not session_id:
+                if clean_session_id(session_id) != session_id:
+                    # missing, too long or not printable: a reply to it could not
+                    # reach this client, so say so now instead
                     await tell(sid, [service_message("unreadable", self.name())])
                     return
-                sender_id = clean_session_id(session_id)
+                assert isinstance(session_id, str)
+                sender_id = session_id
             else:
                 sender_id = sid
             metadata = data.get(self.metadata_key) or {}

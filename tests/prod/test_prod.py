@@ -200,6 +200,8 @@ def test_hostile_socketio_input_gets_a_polite_reply_never_a_crash(
             "not an object": await send("just a string"),
             "message is a number": await send({"message": 42, "session_id": session}),
             "no session id": await send({"message": "hi"}),
+            "200-character session id": await send({"message": "hi", "session_id": "s" * 200}),
+            "NUL in session id": await send({"message": "hi", "session_id": "a\u0000b"}),
             "6,000 characters": await send({"message": "d" * 6_000, "session_id": session}),
             "NUL and controls": await send({"message": "my back\u0000 hurts\u0007",
                                             "session_id": session}),
@@ -215,7 +217,9 @@ def test_hostile_socketio_input_gets_a_polite_reply_never_a_crash(
     reasons = {name: [m.get("custom", {}).get("sciaticalm", {}).get("reason") for m in msgs]
                for name, msgs in replies.items()}
     assert reasons["not an object"] == ["unreadable"], replies["not an object"]
-    assert reasons["message is a number"] == reasons["no session id"] == ["unreadable"]
+    for name in ("message is a number", "no session id", "200-character session id",
+                 "NUL in session id"):
+        assert reasons[name] == ["unreadable"], (name, replies[name])
     assert reasons["6,000 characters"] == ["too_long"]
     for name in ("NUL and controls", "HTML and SQL", "emoji and RTL", "empty"):
         assert replies[name], f"{name}: no reply"
