@@ -34,6 +34,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.errors import bad_request, too_many, unavailable
 from channels.input_checks import (
     InFlight,
     clean_text,
@@ -42,12 +43,10 @@ from channels.input_checks import (
     sender_problem,
 )
 from channels.keys import KEYS_ENV, KEYS_FILE_ENV, PartnerKeys, parse_env_keys
-from sciaticalm.service import outage_reply, service_message
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_HEADER = "X-API-Key"
-RETRY_AFTER_SECONDS = 5
 
 
 class BadRequest(ValueError):
@@ -118,14 +117,9 @@ class PartnerAuth:
                 raise BadRequest("the body must be a JSON object") from exc
             sender, text, metadata = parse_body(body)
         except BadRequest as exc:
-            extra = {"messages": [service_message("too_long")]} if exc.status == 413 else {}
-            return response.json({"error": "bad_request" if exc.status == 400 else "too_long",
-                                  "detail": str(exc), **extra}, status=exc.status)
+            return bad_request(exc.status, str(exc))
         if not self.limiter.allow(self.conversation_id(partner, sender)):
-            return response.json(
-                {"error": "too_many_requests", "detail": "too many messages from this sender",
-                 "messages": [service_message("too_fast")]}, status=429,
-                headers={"Retry-After": str(self.limiter.retry_after())})
+            return too_many("too many messages from this sender", self.limiter.retry_after())
         return partner, sender, text, metadata
 
     def partner(self, request: Request) -> str | None:
@@ -181,22 +175,13 @@ class PartnerInput(RestInput):
             message = self.auth.user_message(partner, sender, text, metadata, collector)
             key = message.sender_id
             if not self.auth.in_flight.try_enter(key):
-                return response.json(
-                    {"error": "too_many_requests",
-                     "detail": "wait for the reply to the last message",
-                     "messages": [service_message("too_fast")]},
-                    status=429, headers={"Retry-After": "1"})
+                return too_many("wait for the reply to the last message", retry_after=1)
             try:
                 await on_new_message(message)
             except (CancelledError, Exception) as exc:
                 # No partner text in the log: the partner and the kind of failure only.
                 logger.error("partner %s: turn failed (%s): 503", partner, type(exc).__name__)
-                return response.json(
-                    {"error": "temporarily_unavailable",
-                     "detail": "the message was not processed; send it again in a moment",
-                     "messages": [{**m, "recipient_id": sender}
-                                  for m in outage_reply(text, partner)]},
-                    status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+                return unavailable(text, partner, recipient_id=sender)
             finally:
                 self.auth.in_flight.leave(key)
             return response.json([{**m, "recipient_id": sender} for m in collector.messages])

@@ -37,6 +37,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.errors import bad_request, too_many, unavailable
 from channels.input_checks import (
     InFlight,
     clean_text,
@@ -45,16 +46,8 @@ from channels.input_checks import (
     message_problem,
     sender_problem,
 )
-from sciaticalm.service import outage_reply, service_message
 
 logger = logging.getLogger(__name__)
-RETRY_AFTER_SECONDS = 5
-
-
-def error(status: int, code: str, detail: str, **extra: Any) -> HTTPResponse:
-    headers = {"Retry-After": str(extra.pop("retry_after"))} if "retry_after" in extra else None
-    return response.json({"error": code, "detail": detail, **extra}, status=status,
-                         headers=headers)
 
 
 def parse(request: Request) -> tuple[str, str, str | None, dict[str, Any] | None] | HTTPResponse:
@@ -64,16 +57,15 @@ def parse(request: Request) -> tuple[str, str, str | None, dict[str, Any] | None
     except Exception:  # sanic raises for unparsable JSON and invalid UTF-8
         body = None
     if not isinstance(body, dict):
-        return error(400, "bad_request", "the body must be a JSON object")
+        return bad_request(400, "the body must be a JSON object")
     sender, text, message_id = body.get("sender"), body.get("message"), body.get("message_id")
     for problem in (sender_problem(sender), message_id_problem(message_id)):
         if problem:
-            return error(400, "bad_request", problem)
+            return bad_request(400, problem)
     checked = message_problem(text)
     if checked:
         status, detail = checked
-        return error(status, "bad_request" if status == 400 else "too_long", detail,
-                     messages=[service_message("too_long")] if status == 413 else [])
+        return bad_request(status, detail)
     metadata = body.get("metadata")
     return sender, clean_text(text), message_id, metadata if isinstance(metadata, dict) else None
 
@@ -132,13 +124,11 @@ class ProdRestInput(RestInput):
                 return parsed
             sender, text, message_id, metadata = parsed
             if not self.in_flight.try_enter(sender):
-                return error(429, "too_many_requests", "wait for the reply to the last message",
-                             retry_after=1, messages=[service_message("too_fast")])
+                return too_many("wait for the reply to the last message", retry_after=1)
             try:
                 if not self.limiter.allow(sender):
-                    return error(429, "too_many_requests", "too many messages from this sender",
-                                 retry_after=self.limiter.retry_after(),
-                                 messages=[service_message("too_fast")])
+                    return too_many("too many messages from this sender",
+                                    self.limiter.retry_after())
                 return await self._handle(request, on_new_message, sender, text, message_id,
                                           metadata)
             finally:
@@ -163,8 +153,5 @@ class ProdRestInput(RestInput):
         except (CancelledError, Exception) as exc:
             # No visitor text in the log: the sender id and the kind of failure only.
             logger.error("rest: turn of %s failed (%s): 503", sender, type(exc).__name__)
-            return error(503, "temporarily_unavailable",
-                         "the message was not processed; send it again in a moment",
-                         retry_after=RETRY_AFTER_SECONDS,
-                         messages=outage_reply(text, self.name()))
+            return unavailable(text, self.name())
         return response.json(collector.messages)
