@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rasa.core.lock_store import LockError
 from sanic import response
 from sanic.response import HTTPResponse
 
@@ -36,6 +37,15 @@ def bad_request(status: int, detail: str) -> HTTPResponse:
 def too_many(detail: str, retry_after: int) -> HTTPResponse:
     return error(429, "too_many_requests", detail, retry_after=retry_after,
                  messages=[service_message("too_fast")])
+
+
+def conversation_busy(exc: BaseException) -> bool:
+    """True when Rasa gave up waiting for the conversation's lock because other
+    messages of the same conversation held it (a sender flooding several replicas
+    at once; Rasa's Redis lock store is not atomic across replicas). The turn was
+    never started, so this is "too fast" (429), not a failure (503). A lock store
+    that cannot be reached raises LockError with another message: still a 503."""
+    return isinstance(exc, LockError) and str(exc).startswith("Could not acquire lock")
 
 
 def unavailable(text: str, channel: str, recipient_id: str | None = None) -> HTTPResponse:

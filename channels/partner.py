@@ -34,7 +34,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.errors import bad_request, too_many, unavailable
+from channels.errors import bad_request, conversation_busy, too_many, unavailable
 from channels.input_checks import (
     InFlight,
     clean_text,
@@ -179,6 +179,9 @@ class PartnerInput(RestInput):
             try:
                 await on_new_message(message)
             except (CancelledError, Exception) as exc:
+                if conversation_busy(exc):
+                    return too_many("another message of this conversation is being handled",
+                                    retry_after=1)
                 # No partner text in the log: the partner and the kind of failure only.
                 logger.error("partner %s: turn failed (%s): 503", partner, type(exc).__name__)
                 return unavailable(text, partner, recipient_id=sender)

@@ -36,6 +36,7 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic import Blueprint
 
+from channels.errors import conversation_busy
 from channels.input_checks import (
     MAX_SENDER_CHARS,
     InFlight,
@@ -159,6 +160,9 @@ class SocketIOInput(RasaSocketIOInput):
                     input_channel=self.name(), metadata=metadata,
                 ))
             except Exception as exc:
+                if conversation_busy(exc):
+                    await tell_once(sid, "too_fast")
+                    return
                 # No visitor text in the log: the session and the kind of failure only.
                 logger.error("socketio: turn of %s failed (%s)", sender_id, type(exc).__name__)
                 await tell(sid, outage_reply(text, self.name()))

@@ -37,7 +37,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.errors import bad_request, too_many, unavailable
+from channels.errors import bad_request, conversation_busy, too_many, unavailable
 from channels.input_checks import (
     InFlight,
     clean_text,
@@ -151,6 +151,9 @@ class ProdRestInput(RestInput):
                 text, collector, sender, input_channel=self.name(),
                 message_id=message_id, metadata=metadata))
         except (CancelledError, Exception) as exc:
+            if conversation_busy(exc):
+                return too_many("another message of this conversation is being handled",
+                                retry_after=1)
             # No visitor text in the log: the sender id and the kind of failure only.
             logger.error("rest: turn of %s failed (%s): 503", sender, type(exc).__name__)
             return unavailable(text, self.name())

@@ -27,7 +27,7 @@ TURNS = ["hello", "what trainers should I buy for my back?", "how long should I 
          "is it ok to run with back pain", "what stretches help", "tell me about core strength",
          "how often should I run", "should I change how my foot lands",
          "how much should I increase my mileage", "thanks, bye"]
-RETRY_STATUSES = (502, 503, 504)
+RETRY_STATUSES = (429, 502, 503, 504)  # 429: a busy conversation, wait and resend
 
 
 class _Collect(logging.Handler):

@@ -94,3 +94,13 @@ def test_outage_reply_escalates_red_flags_first() -> None:
 def test_escalation_message_calls() -> None:
     calls = escalation_message("emergency")["custom"]["sciaticalm"]["calls"]
     assert [c["tel"] for c in calls] == ["999", "+442380248725"]
+
+
+def test_a_busy_conversation_is_told_apart_from_a_lock_store_outage() -> None:
+    from rasa.core.lock_store import LockError
+
+    from channels.errors import conversation_busy
+
+    assert conversation_busy(LockError("Could not acquire lock for conversation_id 'x'."))
+    assert not conversation_busy(LockError("Error while acquiring lock. Error:\nrefused"))
+    assert not conversation_busy(ConnectionError("Could not acquire lock"))
