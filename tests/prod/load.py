@@ -138,7 +138,7 @@ async def sio_conversation(base_url: str, session_id: str, turns: list[str], tal
     expected: Expected = []
     try:
         await client.emit("session_request", {"session_id": session_id})
-        await asyncio.wait_for(confirmed.wait(), 30)
+        await asyncio.wait_for(confirmed.wait(), 90)
         for text in turns:
             before = len(received)
             arrived.clear()
