@@ -18,7 +18,10 @@ signs), with the same checks as the REST channels (channels/input_checks.py):
 control characters removed, at most 5,000 characters, a per-session rate limit.
 
 This subclass keeps the channel's name ("socketio"), path and settings, and
-re-registers the two event handlers with those fixes. Configure it in
+re-registers the two event handlers with those fixes. It adds one event: after
+the last `bot_uttered` of every message it handled (answered, refused or
+failed), the client gets `bot_turn_end` (an empty object), so a client knows
+the answer is complete. Messages dropped by the rate limit get none. Configure it in
 credentials.yml as `channels.socketio.SocketIOInput`.
 """
 
@@ -49,6 +52,7 @@ from sciaticalm.service import outage_reply, service_message
 logger = logging.getLogger(__name__)
 MAX_SESSION_ID_CHARS = MAX_SENDER_CHARS
 NOTICE_INTERVAL_SECONDS = 10.0
+TURN_END_EVENT = "bot_turn_end"
 
 
 class SocketIOOutput(RasaSocketIOOutput):
@@ -123,7 +127,11 @@ class SocketIOInput(RasaSocketIOInput):
             if not limiter.allow(sid):
                 await tell_once(sid, "too_fast")
                 return
-            await handle_allowed(sid, data)
+            try:
+                await handle_allowed(sid, data)
+            finally:
+                # After the last bot_uttered of this message: the answer is complete.
+                await sio.emit(TURN_END_EVENT, {}, room=sid)
 
         async def handle_allowed(sid: str, data: object) -> None:
             text, refusal = message_text(data)

@@ -15,22 +15,31 @@ import socketio
 from tests.support.servers import Stack
 
 
-def converse(url: str, session_id: str, sends: list[object], expect: int) -> list[dict]:
+def converse(url: str, session_id: str, sends: list[object]) -> list[dict]:
+    """Emit every payload at once; return what arrived by the last one's end of turn
+    (`bot_turn_end`, which follows the last `bot_uttered` of each message)."""
     client = socketio.Client()
     received: list[dict] = []
-    confirmed = threading.Event()
+    ended: list[object] = []
+    confirmed, done = threading.Event(), threading.Event()
+
+    def on_turn_end(_: object) -> None:
+        ended.append(_)
+        if len(ended) == len(sends):
+            done.set()
+
     client.on("session_confirm", lambda _: confirmed.set())
     client.on("bot_uttered", received.append)
+    client.on("bot_turn_end", on_turn_end)
     client.connect(url, socketio_path="/socket.io", transports=["polling"])
     try:
         client.emit("session_request", {"session_id": session_id})
         assert confirmed.wait(10), "no session_confirm"
         for payload in sends:
             client.emit("user_uttered", payload)
-        deadline = time.monotonic() + 30
-        while len(received) < expect and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.5)  # let any further messages of the turn arrive
+        assert done.wait(60), f"{len(ended)} of {len(sends)} turns ended; got {received}"
+        time.sleep(0.3)
+        assert len(ended) == len(sends), "a turn ended twice"
     finally:
         client.disconnect()
     return received
@@ -38,7 +47,7 @@ def converse(url: str, session_id: str, sends: list[object], expect: int) -> lis
 
 def test_replies_reach_the_session_room(stack: Stack) -> None:
     session = uuid.uuid4().hex
-    received = converse(stack.rasa_url, session, [{"message": "hello", "session_id": session}], 1)
+    received = converse(stack.rasa_url, session, [{"message": "hello", "session_id": session}])
     assert "Sciaticalm assistant" in received[0]["text"]
     assert received[0]["quick_replies"]
 
@@ -46,7 +55,7 @@ def test_replies_reach_the_session_room(stack: Stack) -> None:
 def test_escalation_custom_payload_is_delivered(stack: Stack) -> None:
     session = uuid.uuid4().hex
     received = converse(stack.rasa_url, session,
-                        [{"message": "both my legs are numb", "session_id": session}], 2)
+                        [{"message": "both my legs are numb", "session_id": session}])
     custom = [m for m in received if "sciaticalm" in m]
     assert custom and custom[0]["sciaticalm"]["level"] == "emergency"
     assert received[0]["text"].startswith("**Please call 999 or go to A&E now.**")
@@ -61,7 +70,7 @@ def test_malformed_payloads_get_a_polite_reply_and_the_channel_keeps_working(
                           {"message": "hi", "session_id": session, "metadata": "{not json"}]
     # 4 polite "couldn't read that" replies, then the two real turns' replies
     received = converse(stack.rasa_url, session,
-                        [*junk, {"message": "thanks", "session_id": session}], 6)
+                        [*junk, {"message": "thanks", "session_id": session}])
     texts = [m.get("text", "") for m in received]
     assert any("Sciaticalm assistant" in t for t in texts)  # the "hi" with bad metadata
     assert any("welcome" in t.lower() for t in texts)  # the final "thanks"

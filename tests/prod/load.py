@@ -114,17 +114,20 @@ async def sio_conversation(base_url: str, session_id: str, turns: list[str], tal
                                   engineio_logger=EIO_LOG)
     received: list[dict] = []
     confirmed = asyncio.Event()
-    arrived = asyncio.Event()
+    turn_ended = asyncio.Event()
 
     async def on_confirm(_: object) -> None:
         confirmed.set()
 
     async def on_bot(data: dict) -> None:
         received.append(data)
-        arrived.set()
+
+    async def on_turn_end(_: object) -> None:
+        turn_ended.set()
 
     client.on("session_confirm", on_confirm)
     client.on("bot_uttered", on_bot)
+    client.on("bot_turn_end", on_turn_end)
     for attempt in range(5):  # as the widget does, connect again if the first try fails
         try:
             await client.connect(f"{base_url}?visitor={session_id}", socketio_path="/socket.io",
@@ -141,28 +144,22 @@ async def sio_conversation(base_url: str, session_id: str, turns: list[str], tal
         await asyncio.wait_for(confirmed.wait(), 90)
         for text in turns:
             before = len(received)
-            arrived.clear()
+            turn_ended.clear()
             await client.emit("user_uttered", {"message": text, "session_id": session_id})
-            deadline = time.monotonic() + reply_timeout
-            while len(received) == before:
-                remaining = deadline - time.monotonic()
-                assert remaining > 0, f"{session_id}: no reply to {text!r}"
-                try:
-                    await asyncio.wait_for(arrived.wait(), remaining)
-                except asyncio.TimeoutError:
-                    pass
-                arrived.clear()
+            # bot_turn_end follows the turn's last bot_uttered (channels/socketio.py)
+            try:
+                await asyncio.wait_for(turn_ended.wait(), reply_timeout)
+            except asyncio.TimeoutError:
+                raise AssertionError(f"{session_id}: no end of turn for {text!r}") from None
+            assert len(received) > before, f"{session_id}: no reply to {text!r}"
             tally.status("socket.io reply")
             tally.turn_done()
-            await asyncio.sleep(0.8)  # the rest of the turn's messages
             expected.append(("user", text))
-        await asyncio.sleep(1.5)
+            expected += [("bot", m.get("text")) for m in received[before:]]
     finally:
         # abort: do not wait up to 30 s for the pending long-poll request to end
         await client.eio.disconnect(abort=True)
-    # The log must hold the user turns in order, and exactly the bot messages the
-    # visitor received, interleaved as they were sent (compared per type below).
-    return expected + [("bot", m.get("text")) for m in received]
+    return expected
 
 
 def run_mixed(base_url: str, rest_senders: list[str], sio_sessions: list[str],
@@ -205,6 +202,3 @@ def run_mixed(base_url: str, rest_senders: list[str], sio_sessions: list[str],
     assert not errors, f"{len(errors)} conversations failed; first: {errors[0]!r}"
     return results
 
-
-def split(expected: Expected) -> tuple[list, list]:
-    return ([e for e in expected if e[0] == "user"], [e for e in expected if e[0] == "bot"])
