@@ -2,6 +2,7 @@
 #   make run    set up what is missing, train if the data changed, start everything
 #   make test   set up, then run every test
 #   make bench  benchmarks (results in docs/performance.md)
+#   make profile  where a turn's CPU goes
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -28,7 +29,7 @@ SETUP_TARGETS := $(STAMPS)/venv
 
 -include mk/*.mk
 
-.PHONY: help setup run train test bench clean $(TEST_TARGETS) $(BENCH_TARGETS)
+.PHONY: help setup run train test bench profile clean $(TEST_TARGETS) $(BENCH_TARGETS)
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant (URLs are printed)"
@@ -97,6 +98,10 @@ bench: setup $(MODEL) $(BENCH_TARGETS)
 
 bench-assistant: setup $(MODEL)
 	PYTHONPATH=. $(PY) scripts/bench_assistant.py
+
+# Where a turn's CPU goes (cProfile, in process; prints, writes nothing).
+profile: setup $(MODEL)
+	$(PY) scripts/profile_turns.py
 
 clean:
 	rm -rf $(STAMPS) models results .pytest_cache .ruff_cache
