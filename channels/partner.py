@@ -14,7 +14,9 @@ messages as a JSON list, exactly like the `rest` channel. Differences:
 Hostile or broken input gets the same answers as the production REST channel
 (channels/input_checks.py): 400 for a malformed body or sender, 413 for a message
 over 5,000 characters, control characters removed, 429 with Retry-After when one
-conversation sends faster than the rate limit, and 503 with the messages to show
+conversation sends faster than the rate limit or sends while another of its
+messages is in progress on any replica (channels/conversation_guard.py), and
+503 with the messages to show
 (the escalation first if the text had red-flag signs) when the turn fails.
 """
 
@@ -34,6 +36,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.conversation_guard import ConversationGuard
 from channels.errors import bad_request, conversation_busy, too_many, unavailable
 from channels.input_checks import (
     InFlight,
@@ -153,6 +156,7 @@ class PartnerInput(RestInput):
 
     def __init__(self, auth: PartnerAuth) -> None:
         self.auth = auth
+        self.guard = ConversationGuard.from_env()
         partners = auth.keys.partners()
         logger.info("partner channel: %d partner(s) configured: %s", len(partners),
                     ", ".join(partners) or "none (every request gets 401)")
@@ -177,7 +181,19 @@ class PartnerInput(RestInput):
             if not self.auth.in_flight.try_enter(key):
                 return too_many("wait for the reply to the last message", retry_after=1)
             try:
-                await on_new_message(message)
+                try:
+                    entered = self.guard.try_enter(key)
+                except Exception as exc:  # Redis down: Rasa's lock store is down too
+                    logger.error("partner %s: guard failed (%s): 503", partner,
+                                 type(exc).__name__)
+                    return unavailable(text, partner, recipient_id=sender)
+                if not entered:
+                    return too_many("another message of this conversation is being handled",
+                                    retry_after=1)
+                try:
+                    await on_new_message(message)
+                finally:
+                    self.guard.leave(key)
             except (CancelledError, Exception) as exc:
                 if conversation_busy(exc):
                     return too_many("another message of this conversation is being handled",

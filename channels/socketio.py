@@ -15,7 +15,9 @@ that fails (PostgreSQL or Redis down) is silence.
 Here every refused or failed message gets a polite reply instead
 (sciaticalm/service.py; the escalation first when a failed turn had red-flag
 signs), with the same checks as the REST channels (channels/input_checks.py):
-control characters removed, at most 5,000 characters, a per-session rate limit.
+control characters removed, at most 5,000 characters, a per-session rate limit,
+and one message of a conversation in progress at a time across replicas
+(channels/conversation_guard.py; two tabs with one session id on two replicas).
 
 This subclass keeps the channel's name ("socketio"), path and settings, and
 re-registers the two event handlers with those fixes. It adds one event: after
@@ -39,6 +41,7 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic import Blueprint
 
+from channels.conversation_guard import ConversationGuard
 from channels.errors import conversation_busy
 from channels.input_checks import (
     MAX_SENDER_CHARS,
@@ -99,6 +102,7 @@ class SocketIOInput(RasaSocketIOInput):
         # Up to 3 messages of one conversation queued for Rasa: a visitor may send
         # a few quick messages; a flood cannot build a queue that outlives the lock.
         limiter, in_flight = limiter_from_env(), InFlight(limit=3)
+        guard = ConversationGuard.from_env()
         last_notice: dict[str, float] = {}
 
         async def tell(sid: str, messages: list[dict[str, Any]]) -> None:
@@ -163,10 +167,17 @@ class SocketIOInput(RasaSocketIOInput):
                 await tell_once(sid, "too_fast")
                 return
             try:
-                await on_new_message(UserMessage(
-                    text, SocketIOOutput(sio, self.bot_message_evt), sender_id,
-                    input_channel=self.name(), metadata=metadata,
-                ))
+                # the same conversation in progress on another replica (two tabs)
+                if not guard.try_enter(sender_id):
+                    await tell_once(sid, "too_fast")
+                    return
+                try:
+                    await on_new_message(UserMessage(
+                        text, SocketIOOutput(sio, self.bot_message_evt), sender_id,
+                        input_channel=self.name(), metadata=metadata,
+                    ))
+                finally:
+                    guard.leave(sender_id)
             except Exception as exc:
                 if conversation_busy(exc):
                     await tell_once(sid, "too_fast")

@@ -12,7 +12,9 @@ silent empty reply or a broken log becomes a clear answer
   that is not an object is ignored; `input_channel` is always "rest";
 - more than 20 messages at once from one conversation, then more than one
   every 2 seconds (SCIATICALM_RATE_LIMIT), or a third message while two of the
-  same conversation are still waiting for their reply: 429 with Retry-After;
+  same conversation are still waiting for their reply, or a message while
+  another of the conversation is in progress on any replica
+  (channels/conversation_guard.py): 429 with Retry-After;
 - the turn fails (PostgreSQL or Redis down, a timeout): 503 with Retry-After and
   {"error": "temporarily_unavailable", "messages": [...]}: the messages to show,
   the escalation first when the text has red-flag signs. Rasa commits a turn in
@@ -26,7 +28,6 @@ silent empty reply or a broken log becomes a clear answer
 from __future__ import annotations
 
 import logging
-import os
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -38,6 +39,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.conversation_guard import ConversationGuard
 from channels.errors import bad_request, conversation_busy, too_many, unavailable
 from channels.input_checks import (
     InFlight,
@@ -49,45 +51,6 @@ from channels.input_checks import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-class ConversationGuard:
-    """At most one message of a conversation in progress across all replicas.
-
-    Rasa's Redis lock store reads, changes and writes its ticket list without
-    atomicity, so two messages of one conversation arriving at both replicas at
-    the same moment can both be processed at once and one of the turns is lost
-    from the log. One atomic `SET NX` per message in the same Redis prevents
-    that: a second message of a conversation whose first is still in progress
-    anywhere gets 429 (resend after the reply). The key expires after
-    TICKET_LOCK_LIFETIME seconds, so a replica killed mid-turn frees it.
-    Off when REDIS_HOST is unset (one replica needs no guard).
-    """
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.red = None
-        if env.get("REDIS_HOST"):
-            import redis
-
-            self.red = redis.StrictRedis(
-                host=env["REDIS_HOST"], port=int(env.get("REDIS_PORT") or 6379),
-                db=int(env.get("REDIS_DB") or 1), password=env.get("REDIS_PASSWORD") or None,
-                socket_timeout=5, socket_connect_timeout=5)
-        self.prefix = f"{env.get('REDIS_KEY_PREFIX') or 'sciaticalm'}:busy:"
-        self.lifetime_ms = int(float(env.get("TICKET_LOCK_LIFETIME") or 20) * 1000)
-
-    def try_enter(self, key: str) -> bool:
-        """False if a message of `key` is in progress; raises if Redis is down."""
-        if self.red is None:
-            return True
-        return bool(self.red.set(self.prefix + key, "1", nx=True, px=self.lifetime_ms))
-
-    def leave(self, key: str) -> None:
-        if self.red is not None:
-            try:
-                self.red.delete(self.prefix + key)
-            except Exception:  # expires by itself
-                logger.warning("could not release the conversation guard of %s", key)
 
 
 def parse(request: Request) -> tuple[str, str, str | None, dict[str, Any] | None] | HTTPResponse:
@@ -149,7 +112,7 @@ class ProdRestInput(RestInput):
     def __init__(self) -> None:
         self.limiter = limiter_from_env()
         self.in_flight = InFlight()
-        self.guard = ConversationGuard(dict(os.environ))
+        self.guard = ConversationGuard.from_env()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)

@@ -54,7 +54,7 @@ test-prod-load: setup $(MODEL) prod-nginx prod-services
 
 # Its own PostgreSQL and Redis (tests/prod/services.py), so they can be restarted.
 test-prod-faults: setup $(MODEL) prod-nginx prod-services
-	$(VENV)/bin/pytest -q tests/prod/test_faults.py
+	$(VENV)/bin/pytest -q tests/prod/test_guard.py tests/prod/test_faults.py
 
 bench-prod: setup prod-nginx prod-services
 	$(PY) scripts/bench_prod.py

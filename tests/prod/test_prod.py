@@ -276,12 +276,18 @@ def test_broken_socketio_packets_never_break_the_server(topology: ProdTopology) 
         assert say(topology, f"sio-broken-{uuid.uuid4().hex[:8]}", "hello")
 
 
+@pytest.mark.parametrize("channel", ["rest", "partner"])
 def test_a_flood_from_one_sender_is_refused_and_others_are_served(
-        topology: ProdTopology) -> None:
-    """1,000 messages in about a second from one sender: each gets 200 or 429,
-    never a 5xx; another visitor's conversation is answered meanwhile; the log
-    holds exactly the messages that were accepted."""
+        topology: ProdTopology, channel: str) -> None:
+    """1,000 messages in about a second from one sender, spread by nginx over both
+    replicas: each gets 200 or 429, never a 5xx; another visitor's conversation
+    is answered meanwhile; the log holds exactly the messages that were accepted."""
     flooder = f"flood-{uuid.uuid4().hex[:8]}"
+    if channel == "rest":
+        url, headers, logged_as = topology.rest_url, {}, flooder
+    else:
+        url = f"{topology.url}/webhooks/partner/webhook"
+        headers, logged_as = {"X-API-Key": PARTNER_KEY}, f"testclinic:{flooder}"
     other_answered: list[int] = []
 
     def other_visitor() -> None:
@@ -290,10 +296,10 @@ def test_a_flood_from_one_sender_is_refused_and_others_are_served(
             other_answered.append(len(replies))
 
     async def flood() -> list[int]:
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers=headers) as session:
             async def one(i: int) -> int:
                 await asyncio.sleep(i / 1000)  # 1,000 per second
-                async with session.post(topology.rest_url, json={
+                async with session.post(url, json={
                         "sender": flooder, "message": f"spam {i}"}) as resp:
                     await resp.read()
                     return resp.status
@@ -304,11 +310,68 @@ def test_a_flood_from_one_sender_is_refused_and_others_are_served(
     statuses = asyncio.run(flood())
     thread.join()
     counts = {s: statuses.count(s) for s in set(statuses)}
-    print(f"flood statuses: {counts}")
+    print(f"{channel} flood statuses: {counts}")
     assert set(statuses) <= {200, 429}, counts
     assert counts.get(429, 0) >= 900  # at most the burst per replica got through
     assert len(other_answered) == 4 and all(other_answered)
-    assert len(topology.events(flooder, ("user",))) == counts.get(200, 0)
+    users = topology.events(logged_as, ("user",))
+    assert len(users) == counts.get(200, 0)
+    assert len(set(users)) == len(users)  # nothing twice
+
+
+def test_a_socketio_flood_gets_one_notice_and_others_are_served(
+        topology: ProdTopology) -> None:
+    """1,000 user_uttered in about a second on one connection: the client stays
+    connected and is told it is sending too fast; only the rate limit's burst
+    reaches the log, each message once and answered; another visitor is served."""
+    session = f"sio-flood-{uuid.uuid4().hex[:8]}"
+    other_answered: list[int] = []
+
+    def other_visitor() -> None:
+        for text in TURNS[:4]:
+            other_answered.append(len(say(topology, f"calm-{session}", text)))
+
+    async def flood() -> tuple[list[dict], int, bool]:
+        client = socketio.AsyncClient(reconnection=False)
+        received: list[dict] = []
+        ended: list[object] = []
+        confirmed = asyncio.Event()
+        client.on("bot_uttered", lambda data: received.append(data))
+        client.on("bot_turn_end", lambda data: ended.append(data))
+        client.on("session_confirm", lambda _: confirmed.set())
+        await client.connect(f"{topology.url}?visitor={session}", socketio_path="/socket.io",
+                             transports=["polling"], auth=token())
+        await client.emit("session_request", {"session_id": session})
+        await asyncio.wait_for(confirmed.wait(), 60)
+        for i in range(1000):
+            await client.emit("user_uttered", {"message": f"spam {i}", "session_id": session})
+            await asyncio.sleep(0.001)
+        # wait until the accepted messages are all answered (no turn end for 5 s)
+        seen, quiet_since = -1, time.monotonic()
+        while time.monotonic() - quiet_since < 5:
+            if len(ended) != seen:
+                seen, quiet_since = len(ended), time.monotonic()
+            await asyncio.sleep(0.2)
+        still_connected = client.connected
+        await client.eio.disconnect(abort=True)
+        return received, len(ended), still_connected
+
+    thread = threading.Thread(target=other_visitor)
+    thread.start()
+    received, turn_ends, still_connected = asyncio.run(flood())
+    thread.join()
+    reasons = [m.get("custom", {}).get("sciaticalm", {}).get("reason") for m in received]
+    print(f"socket.io flood: {turn_ends} turn ends, reasons {set(reasons)}")
+    assert still_connected
+    assert "too_fast" in reasons
+    assert len(other_answered) == 4 and all(other_answered)
+    events = topology.events(session)
+    users = [e for e in events if e[0] == "user"]
+    assert 1 <= len(users) <= turn_ends <= 60, (len(users), turn_ends)  # about the burst
+    assert len(set(users)) == len(users)  # nothing twice
+    for i, event in enumerate(events):  # every logged message was answered
+        if event[0] == "user":
+            assert i + 1 < len(events) and events[i + 1][0] == "bot", event
 
 
 def test_the_staff_console_reads_the_log_after_all_of_this(topology: ProdTopology) -> None:
