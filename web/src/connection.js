@@ -31,6 +31,7 @@ export class Connection {
    * @param {Function} opts.onBotMessage  called with each bot_uttered payload
    * @param {Function} opts.onStatus    'connecting' | 'online' | 'offline'
    * @param {Function} [opts.onSent]    called with each item after it is emitted
+   * @param {Function} [opts.onTurnEnd] called on bot_turn_end (the answer to one message is complete)
    */
   constructor(opts) {
     this.opts = opts;
@@ -77,6 +78,8 @@ export class Connection {
       this.flush();
     });
     socket.on('bot_uttered', (payload) => this.opts.onBotMessage(payload));
+    // Ours (channels/socketio.py): the answer to one message is complete.
+    socket.on('bot_turn_end', () => this.opts.onTurnEnd?.());
     socket.on('disconnect', (reason) => {
       this.confirmed = false;
       // Drop anything socket.io buffered while the link was going down: the

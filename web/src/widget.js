@@ -44,6 +44,13 @@ export function mountWidget(win, config, ioImpl = io) {
     view.setQuickReplies(activeQuickReplies(store.state.entries));
   };
 
+  // The typing indicator shows from sending until the answer is complete. Once the
+  // server has shown it sends bot_turn_end, the indicator stays up between the
+  // messages of one answer; before that (or from a plain Rasa server) the first
+  // reply hides it.
+  let awaiting = 0;
+  let turnEnds = false;
+
   const connection = new Connection({
     io: ioImpl,
     url: config.server,
@@ -56,14 +63,25 @@ export function mountWidget(win, config, ioImpl = io) {
     },
     onBotMessage: (payload) => {
       addBotPayload(store, payload);
-      view.setTyping(false);
+      if (!turnEnds || awaiting === 0) view.setTyping(false);
       refresh();
     },
+    onTurnEnd: () => {
+      turnEnds = true;
+      awaiting = Math.max(0, awaiting - 1);
+      if (awaiting === 0) view.setTyping(false);
+    },
     onSent: () => {
+      awaiting += 1;
       refresh();
       view.setTyping(true);
     },
     onStatus: (status) => {
+      if (status !== 'online') {
+        // answers in progress are lost with the connection
+        awaiting = 0;
+        view.setTyping(false);
+      }
       const key = status === 'offline' && win.navigator.onLine !== false ? 'unreachable' : status;
       const [text, kind] = STATUS_TEXT[key] ?? ['', 'info'];
       view.setStatus(text, kind);
@@ -88,6 +106,7 @@ export function mountWidget(win, config, ioImpl = io) {
     },
     restart() {
       store.reset();
+      awaiting = 0;
       view.setTyping(false);
       addIntro(store, content);
       refresh();

@@ -94,6 +94,18 @@ describe('Connection', () => {
     expect(store.state.sessionId).toBe('fresh-id');
   });
 
+  it('passes bot_turn_end on', () => {
+    let ends = 0;
+    const conn = new Connection({
+      io, url: 'http://rasa:5005',
+      getSessionId: () => null, takeNext: () => null, onSession: () => {}, onBotMessage: () => {},
+      onTurnEnd: () => (ends += 1),
+    });
+    conn.start();
+    io.sockets.at(-1).fire('bot_turn_end', {});
+    expect(ends).toBe(1);
+  });
+
   it('passes bot_uttered payloads on', () => {
     const socket = connect();
     socket.fire('bot_uttered', { text: 'Hi' });

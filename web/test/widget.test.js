@@ -91,6 +91,27 @@ describe('widget', () => {
     ]);
   });
 
+  it('keeps the typing indicator up until bot_turn_end once the server sends it', () => {
+    mount();
+    $('.scw-launcher').click();
+    const socket = online();
+    type('hi');
+    socket.fire('bot_uttered', { text: 'Hello' }); // before any turn end: the first reply hides it
+    expect($('.scw-typing').hidden).toBe(true);
+    socket.fire('bot_turn_end', {});
+    type('my legs are numb');
+    expect($('.scw-typing').hidden).toBe(false);
+    socket.fire('bot_uttered', { text: 'Please call 999 or go to A&E now.' });
+    expect($('.scw-typing').hidden).toBe(false); // more of this answer is coming
+    socket.fire('bot_uttered', EMERGENCY);
+    socket.fire('bot_turn_end', {});
+    expect($('.scw-typing').hidden).toBe(true);
+    type('thanks');
+    expect($('.scw-typing').hidden).toBe(false);
+    socket.fire('disconnect', 'transport close'); // the answer is lost with the link
+    expect($('.scw-typing').hidden).toBe(true);
+  });
+
   it('renders bot markdown, quick replies, and sends the payload of a clicked reply', () => {
     mount();
     $('.scw-launcher').click();
