@@ -21,9 +21,9 @@ and one message of a conversation in progress at a time across replicas
 
 This subclass keeps the channel's name ("socketio"), path and settings, and
 re-registers the two event handlers with those fixes. It adds one event: after
-the last `bot_uttered` of every message it handled (answered, refused or
-failed), the client gets `bot_turn_end` (an empty object), so a client knows
-the answer is complete. Messages dropped by the rate limit get none. Configure it in
+the last `bot_uttered` of every `user_uttered` (answered, refused, rate-limited
+or failed), the client gets exactly one `bot_turn_end` (an empty object), so a
+client knows the answer is complete. Configure it in
 credentials.yml as `channels.socketio.SocketIOInput`.
 """
 
@@ -126,15 +126,16 @@ class SocketIOInput(RasaSocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid)
 
         async def handle_message(sid: str, data: object) -> None:
-            # The rate limit per connection comes first: a flood of anything is
-            # cheap to refuse.
-            if not limiter.allow(sid):
-                await tell_once(sid, "too_fast")
-                return
             try:
+                # The rate limit per connection comes first: a flood of anything
+                # is cheap to refuse.
+                if not limiter.allow(sid):
+                    await tell_once(sid, "too_fast")
+                    return
                 await handle_allowed(sid, data)
             finally:
-                # After the last bot_uttered of this message: the answer is complete.
+                # After the last bot_uttered of this message (if any): the answer
+                # is complete. Every user_uttered gets exactly one.
                 await sio.emit(TURN_END_EVENT, {}, room=sid)
 
         async def handle_allowed(sid: str, data: object) -> None:

@@ -322,8 +322,9 @@ def test_a_flood_from_one_sender_is_refused_and_others_are_served(
 def test_a_socketio_flood_gets_one_notice_and_others_are_served(
         topology: ProdTopology) -> None:
     """1,000 user_uttered in about a second on one connection: the client stays
-    connected and is told it is sending too fast; only the rate limit's burst
-    reaches the log, each message once and answered; another visitor is served."""
+    connected, is told it is sending too fast and gets bot_turn_end for refused
+    messages too; only the rate limit's burst reaches the log, each message once and
+    answered; another visitor is served."""
     session = f"sio-flood-{uuid.uuid4().hex[:8]}"
     other_answered: list[int] = []
 
@@ -346,7 +347,7 @@ def test_a_socketio_flood_gets_one_notice_and_others_are_served(
         for i in range(1000):
             await client.emit("user_uttered", {"message": f"spam {i}", "session_id": session})
             await asyncio.sleep(0.001)
-        # wait until the accepted messages are all answered (no turn end for 5 s)
+        # wait until no turn has ended for 5 s
         seen, quiet_since = -1, time.monotonic()
         while time.monotonic() - quiet_since < 5:
             if len(ended) != seen:
@@ -367,7 +368,13 @@ def test_a_socketio_flood_gets_one_notice_and_others_are_served(
     assert len(other_answered) == 4 and all(other_answered)
     events = topology.events(session)
     users = [e for e in events if e[0] == "user"]
-    assert 1 <= len(users) <= turn_ends <= 60, (len(users), turn_ends)  # about the burst
+    # Refused messages get their bot_turn_end too. Not all 1,000 arrive: over
+    # long-polling the client batches what it queued, and engine.io discards a
+    # payload of more than 16 packets (its own flood limit), so about a quarter
+    # never reach the channel. (e2e/test_socketio_channel.py checks exactly one
+    # turn end per message.)
+    assert turn_ends >= 100, turn_ends
+    assert 1 <= len(users) <= 60, len(users)  # about the rate limit's burst
     assert len(set(users)) == len(users)  # nothing twice
     for i, event in enumerate(events):  # every logged message was answered
         if event[0] == "user":

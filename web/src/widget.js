@@ -47,8 +47,8 @@ export function mountWidget(win, config, ioImpl = io) {
   // The typing indicator shows from sending until the answer is complete. Once the
   // server has shown it sends bot_turn_end, the indicator stays up between the
   // messages of one answer; before that (or from a plain Rasa server) the first
-  // reply hides it.
-  let awaiting = 0;
+  // reply hides it. Any turn end hides it: it is never left up by a message whose
+  // answer was lost.
   let turnEnds = false;
 
   const connection = new Connection({
@@ -63,25 +63,20 @@ export function mountWidget(win, config, ioImpl = io) {
     },
     onBotMessage: (payload) => {
       addBotPayload(store, payload);
-      if (!turnEnds || awaiting === 0) view.setTyping(false);
+      if (!turnEnds) view.setTyping(false);
       refresh();
     },
     onTurnEnd: () => {
       turnEnds = true;
-      awaiting = Math.max(0, awaiting - 1);
-      if (awaiting === 0) view.setTyping(false);
+      view.setTyping(false);
     },
     onSent: () => {
-      awaiting += 1;
       refresh();
       view.setTyping(true);
     },
     onStatus: (status) => {
-      if (status !== 'online') {
-        // answers in progress are lost with the connection
-        awaiting = 0;
-        view.setTyping(false);
-      }
+      // answers in progress are lost with the connection
+      if (status !== 'online') view.setTyping(false);
       const key = status === 'offline' && win.navigator.onLine !== false ? 'unreachable' : status;
       const [text, kind] = STATUS_TEXT[key] ?? ['', 'info'];
       view.setStatus(text, kind);
@@ -106,7 +101,6 @@ export function mountWidget(win, config, ioImpl = io) {
     },
     restart() {
       store.reset();
-      awaiting = 0;
       view.setTyping(false);
       addIntro(store, content);
       refresh();
