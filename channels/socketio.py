@@ -36,6 +36,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from engineio.payload import Payload
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
@@ -56,6 +57,7 @@ logger = logging.getLogger(__name__)
 MAX_SESSION_ID_CHARS = MAX_SENDER_CHARS
 NOTICE_INTERVAL_SECONDS = 10.0
 TURN_END_EVENT = "bot_turn_end"
+MAX_PACKETS_PER_POST = 50
 
 
 class SocketIOOutput(RasaSocketIOOutput):
@@ -96,6 +98,11 @@ class SocketIOInput(RasaSocketIOInput):
         return SocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # python-engineio discards a long-polling POST of more than 16 packets
+        # (with an error line). socket.io-client sends everything it queued while
+        # offline in one POST, so a visitor who typed 17 messages offline would
+        # lose all of them. Above the rate limit's burst, a flood is still dropped.
+        Payload.max_decode_packets = max(Payload.max_decode_packets, MAX_PACKETS_PER_POST)
         bp = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None

@@ -6,10 +6,12 @@ asyncio client needs a newer aiohttp than Rasa allows).
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
 
+import requests
 import socketio
 
 from tests.support.servers import Stack
@@ -76,3 +78,38 @@ def test_malformed_payloads_get_a_polite_reply_and_the_channel_keeps_working(
     assert any("welcome" in t.lower() for t in texts)  # the final "thanks"
     reasons = [m.get("custom", {}).get("sciaticalm", {}).get("reason") for m in received]
     assert reasons.count("unreadable") == 4, received  # one per unusable payload
+
+
+def test_messages_queued_offline_arrive_in_one_long_polling_post(stack: Stack) -> None:
+    """socket.io-client sends what it queued while offline in one POST; python-engineio
+    would drop a POST of more than 16 packets whole. 30 queued messages: each gets
+    its bot_turn_end (answered, or refused by the rate limit with a notice)."""
+    base = f"{stack.rasa_url}/socket.io/?EIO=4&transport=polling"
+    session_id = uuid.uuid4().hex
+    with requests.Session() as http:
+        opened = http.get(base, timeout=30).text
+        url = f"{base}&sid={json.loads(opened[1:])['sid']}"
+        assert http.post(url, data="40", timeout=30).status_code == 200
+        events: list[list] = []
+
+        def poll_until(name: str, count: int) -> None:
+            deadline = time.monotonic() + 120
+            while sum(e[0] == name for e in events) < count:
+                assert time.monotonic() < deadline, events[-3:]
+                for packet in http.get(url, timeout=60).text.split("\x1e"):
+                    if packet == "2":  # engine.io ping
+                        http.post(url, data="3", timeout=30)
+                    elif packet.startswith("42"):
+                        events.append(json.loads(packet[2:]))
+
+        http.post(url, data=f'42["session_request",{{"session_id":"{session_id}"}}]',
+                  timeout=30)
+        poll_until("session_confirm", 1)
+        packets = ['42["user_uttered",' + json.dumps({"message": f"hello {i}",
+                                                        "session_id": session_id}) + "]"
+                   for i in range(30)]
+        assert http.post(url, data="\x1e".join(packets), timeout=30).status_code == 200
+        poll_until("bot_turn_end", 30)
+    names = [e[0] for e in events]
+    assert names.count("bot_turn_end") == 30
+    assert "bot_uttered" in names
