@@ -22,12 +22,17 @@ from dataclasses import dataclass, field
 
 import requests
 import socketio
+from engineio.payload import Payload
 
 TURNS = ["hello", "what trainers should I buy for my back?", "how long should I hold a plank",
          "is it ok to run with back pain", "what stretches help", "tell me about core strength",
          "how often should I run", "should I change how my foot lands",
          "how much should I increase my mileage", "thanks, bye"]
 RETRY_STATUSES = (429, 502, 503, 504)  # 429: a busy conversation, wait and resend
+# These test clients are python-engineio too, whose decoder refuses a long-polling
+# response of more than 16 packets and then drops the connection; a flood's replies
+# come back in bigger batches. (The widget's JavaScript client has no such limit.)
+Payload.max_decode_packets = 10_000
 
 
 class _Collect(logging.Handler):
