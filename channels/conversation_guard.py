@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,18 @@ class ConversationGuard:
         if self.red is None:
             return True
         return bool(self.red.set(self.prefix + key, "1", nx=True, px=self.lifetime_ms))
+
+    @contextmanager
+    def holding(self, key: str) -> Iterator[bool]:
+        """`with guard.holding(key) as entered:` try_enter, and leave on the way
+        out if it entered. Raises (as try_enter) if Redis is down: the channels
+        answer that as any failed turn, with a clean 503 or polite reply."""
+        entered = self.try_enter(key)
+        try:
+            yield entered
+        finally:
+            if entered:
+                self.leave(key)
 
     def leave(self, key: str) -> None:
         if self.red is not None:

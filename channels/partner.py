@@ -181,19 +181,11 @@ class PartnerInput(RestInput):
             if not self.auth.in_flight.try_enter(key):
                 return too_many("wait for the reply to the last message", retry_after=1)
             try:
-                try:
-                    entered = self.guard.try_enter(key)
-                except Exception as exc:  # Redis down: Rasa's lock store is down too
-                    logger.error("partner %s: guard failed (%s): 503", partner,
-                                 type(exc).__name__)
-                    return unavailable(text, partner, recipient_id=sender)
-                if not entered:
-                    return too_many("another message of this conversation is being handled",
-                                    retry_after=1)
-                try:
+                with self.guard.holding(key) as entered:  # raises if Redis is down
+                    if not entered:
+                        return too_many("another message of this conversation is being "
+                                        "handled", retry_after=1)
                     await on_new_message(message)
-                finally:
-                    self.guard.leave(key)
             except (CancelledError, Exception) as exc:
                 if conversation_busy(exc):
                     return too_many("another message of this conversation is being handled",

@@ -175,17 +175,14 @@ class SocketIOInput(RasaSocketIOInput):
                 await tell_once(sid, "too_fast")
                 return
             try:
-                # the same conversation in progress on another replica (two tabs)
-                if not guard.try_enter(sender_id):
-                    await tell_once(sid, "too_fast")
-                    return
-                try:
+                with guard.holding(sender_id) as entered:  # raises if Redis is down
+                    if not entered:  # in progress on another replica (two tabs)
+                        await tell_once(sid, "too_fast")
+                        return
                     await on_new_message(UserMessage(
                         text, SocketIOOutput(sio, self.bot_message_evt), sender_id,
                         input_channel=self.name(), metadata=metadata,
                     ))
-                finally:
-                    guard.leave(sender_id)
             except Exception as exc:
                 if conversation_busy(exc):
                     await tell_once(sid, "too_fast")

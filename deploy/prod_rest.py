@@ -133,20 +133,8 @@ class ProdRestInput(RestInput):
                 if not self.limiter.allow(sender):
                     return too_many("too many messages from this sender",
                                     self.limiter.retry_after())
-                try:
-                    entered = self.guard.try_enter(sender)
-                except Exception as exc:  # Redis down: Rasa's lock store is down too
-                    logger.error("rest: guard of %s failed (%s): 503", sender,
-                                 type(exc).__name__)
-                    return unavailable(text, self.name())
-                if not entered:
-                    return too_many("another message of this conversation is being handled",
-                                    retry_after=1)
-                try:
-                    return await self._handle(request, on_new_message, sender, text,
-                                              message_id, metadata)
-                finally:
-                    self.guard.leave(sender)
+                return await self._handle(request, on_new_message, sender, text,
+                                          message_id, metadata)
             finally:
                 self.in_flight.leave(sender)
 
@@ -158,14 +146,18 @@ class ProdRestInput(RestInput):
                       ) -> HTTPResponse:
         collector = CollectingOutputChannel()
         try:
-            if message_id is not None:
-                agent = request.app.ctx.agent
-                logged = await replies_already_logged(agent, sender, message_id)
-                if logged is not None:
-                    return response.json(logged)
-            await on_new_message(UserMessage(
-                text, collector, sender, input_channel=self.name(),
-                message_id=message_id, metadata=metadata))
+            with self.guard.holding(sender) as entered:  # raises if Redis is down
+                if not entered:
+                    return too_many("another message of this conversation is being handled",
+                                    retry_after=1)
+                if message_id is not None:
+                    agent = request.app.ctx.agent
+                    logged = await replies_already_logged(agent, sender, message_id)
+                    if logged is not None:
+                        return response.json(logged)
+                await on_new_message(UserMessage(
+                    text, collector, sender, input_channel=self.name(),
+                    message_id=message_id, metadata=metadata))
         except (CancelledError, Exception) as exc:
             if conversation_busy(exc):
                 return too_many("another message of this conversation is being handled",

@@ -61,3 +61,14 @@ def test_redis_down_is_an_error_and_leave_never_raises(private_redis: PrivateRed
     with pytest.raises(redis.RedisError):
         guard.try_enter("visitor")
     guard.leave("visitor")  # logged, not raised; the key would expire by itself
+
+
+def test_holding_leaves_only_what_it_entered(private_redis: PrivateRedis) -> None:
+    replica_1, replica_2 = guard_on(private_redis), guard_on(private_redis)
+    with pytest.raises(RuntimeError), replica_1.holding("visitor") as entered:
+        assert entered
+        with replica_2.holding("visitor") as second:
+            assert not second  # refused, and must not free the first holder's key
+        assert not replica_2.try_enter("visitor")
+        raise RuntimeError("the turn failed")
+    assert replica_2.try_enter("visitor")  # freed on the way out, even after an error
