@@ -2,14 +2,16 @@
 
 Independent of the ML intent classifier. Patterns live in patterns.yml; this
 module only knows how to combine concept matches into signs and how to judge
-their context (negated, hypothetical, past, deliberate).
+their context (negated, hypothetical, past, deliberate). Misspelt domain words are
+corrected first (spelling.py); a red-flag body system mentioned with a change of
+function, but no confirmed emergency sign, yields a safety question instead.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ import spacy
 import yaml
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
+
+from sciaticalm.triage.spelling import Corrected, default_normaliser
 
 PATTERNS_FILE = Path(__file__).with_name("patterns.yml")
 TIER_RANK = {"urgent": 1, "emergency": 2}
@@ -29,6 +33,8 @@ SYMPTOM_CONCEPTS = ("sensory", "sensory_sitefree", "weakness", "pain", "strong_p
                     "nerve_pain", "bladder",
                     "bowel", "sexual", "fever", "night", "severity", "rest_failure", "lump",
                     "weight_loss", "trauma", "chest_pain_phrase")
+CONTEXT_SITES = {"saddle_site", "leg_site", "leg_both", "leg_one", "left", "right", "chest_site",
+                 *SYMPTOM_CONCEPTS}
 EXPLICIT_BOTH = ("both", "each", "either", "left", "right")
 
 
@@ -46,10 +52,15 @@ class Finding:
 
 @dataclass(frozen=True)
 class TriageResult:
-    """All signs in one message, and the highest tier among them."""
+    """All signs in one message, the highest tier among them, and, when no emergency sign
+    is confirmed but the message touches a red-flag body system with a change of function
+    or feeling, the safety question to ask (a key of patterns.yml's `safety_questions`)."""
 
     level: str | None
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    question: str | None = None
+    question_tier: str | None = None
+    corrected_text: str | None = None
 
     @property
     def signs(self) -> list[str]:
@@ -83,6 +94,8 @@ class RedFlagDetector:
     def __init__(self, patterns_file: Path = PATTERNS_FILE) -> None:
         spec = yaml.safe_load(Path(patterns_file).read_text(encoding="utf-8"))
         self.signs: dict[str, dict[str, Any]] = spec["signs"]
+        self.questions: dict[str, dict[str, Any]] = spec.get("safety_questions", {})
+        self.speller = default_normaliser()
         self._experiencer = {str(w).lower() for w in spec["context"]["experiencer_verbs"]}
         self._first_person = {str(w).lower() for w in spec["context"]["first_person"]}
         self.nlp = spacy.blank("en")
@@ -104,16 +117,58 @@ class RedFlagDetector:
     def detect(self, text: str | None) -> TriageResult:
         if not text or not text.strip():
             return TriageResult(level=None)
-        doc = self.nlp(normalise(text))
+        original = normalise(text)
+        corrected = self.speller.correct(original)
+        doc = self.nlp(corrected.text)
         matches = self._matches(doc)
         findings: list[Finding] = []
-        for sent in doc.sents:
-            findings.extend(self._sentence_findings(doc, sent, matches))
+        questions: list[str] = []
+        sents = list(doc.sents)
+        for i, sent in enumerate(sents):
+            if i + 1 < len(sents) and self._answered_no(sent, sents[i + 1], matches):
+                continue
+            if any(self._denies_before(later, matches) for later in sents[i + 1:i + 3]):
+                continue
+            sent_findings, sent_questions = self._sentence_findings(doc, sent, matches)
+            findings.extend(sent_findings)
+            questions.extend(sent_questions)
         level = None
         for f in findings:
             if level is None or TIER_RANK[f.tier] > TIER_RANK[level]:
                 level = f.tier
-        return TriageResult(level=level, findings=tuple(findings))
+        question = None
+        if level != "emergency" and questions:
+            question = questions[0]
+        if corrected.corrections:
+            findings = [_in_original(f, corrected, original) for f in findings]
+        return TriageResult(level=level, findings=tuple(findings), question=question,
+                            question_tier=self.questions[question]["tier"] if question else None,
+                            corrected_text=corrected.text if corrected.corrections else None)
+
+    def detect_in_context(self, text: str | None, previous: str | None = None) -> TriageResult:
+        """A message read together with the visitor's previous one, so that an answer
+        such as "in both feet" to "where?" completes the sign it started. The joined
+        reading counts only when it reaches a higher tier than either message alone."""
+        result = self.detect(text)
+        if (not text or not previous or previous.lstrip().startswith("/")
+                or not self._mentions_site_or_symptom(text)):
+            return result
+        before = self.detect(previous)
+        joined = self.detect(f"{previous.rstrip()} {text.lstrip()}")
+        if TIER_RANK.get(joined.level or "", 0) > max(TIER_RANK.get(result.level or "", 0),
+                                                      TIER_RANK.get(before.level or "", 0)):
+            return _relative_to_latest(joined, len(previous.rstrip()) + 1, text)
+        if joined.question and not result.question and not before.question and not (
+                result.level or before.level):
+            return TriageResult(level=None, question=joined.question,
+                                question_tier=joined.question_tier)
+        return result
+
+    def _mentions_site_or_symptom(self, text: str) -> bool:
+        """Whether a message names a body site or a symptom (an answer to "where?" does)."""
+        doc = self.nlp(self.speller.correct(normalise(text)).text)
+        labels = {self.nlp.vocab.strings[m] for m, _, _ in [*self.phrases(doc), *self.matcher(doc)]}
+        return bool(labels & CONTEXT_SITES)
 
     # ---------------------------------------------------------------- matching
     def _matches(self, doc: Doc) -> dict[str, list[Span]]:
@@ -125,6 +180,12 @@ class RedFlagDetector:
         # them all ("it's gone" and "gone now" are both resolutions).
         result = {label: spans if label.startswith("ctx:") else spacy.util.filter_spans(spans)
                   for label, spans in by_label.items()}
+        # Figures of speech ("fever dream", "hit the wall") are no report of anything.
+        idioms = result.get("ctx:idiom", [])
+        if idioms:
+            result = {label: spans if label.startswith("ctx:")
+                      else [s for s in spans if not _overlaps_any(s, idioms)]
+                      for label, spans in result.items()}
         # "between my legs" is a saddle site, not a leg site.
         saddle = result.get("saddle_site", [])
         for label in ("leg_site", "leg_both", "leg_one"):
@@ -142,7 +203,7 @@ class RedFlagDetector:
 
     def _sentence_findings(
         self, doc: Doc, sent: Span, matches: dict[str, list[Span]]
-    ) -> list[Finding]:
+    ) -> tuple[list[Finding], list[str]]:
         def within(label: str) -> list[Span]:
             spans = matches.get(label, [])
             return [s for s in spans if sent.start <= s.start and s.end <= sent.end]
@@ -160,17 +221,26 @@ class RedFlagDetector:
             clauses[clause[tok.i]].append(tok)
         general = {cid: self._is_general_question(toks, within) for cid, toks in clauses.items()}
         hypothetical = within("ctx:hypothetical")
+        others = within("ctx:other_person")
         past_clauses = self._past_clauses(sent, within, clause)
-        purpose = [s for s in within("ctx:purpose")
-                   if not any(clause[n.start] == clause[s.start] and n.end <= s.start
-                              and s.start - n.end < 3 for n in within("ctx:negation_before"))
-                   and not (set(range(s.start, s.end)) & blocker_tokens)]
+        # Weight lost on purpose: the purpose may be said in another sentence.
+        blockers_all = {i for s in matches.get("ctx:negation_blockers", [])
+                        for i in range(s.start, s.end)}
+        purpose = [s for s in matches.get("ctx:purpose", [])
+                   if (sent.start <= s.start < sent.end
+                       or not s.sent.text.rstrip().endswith("?"))
+                   and not any(clause[n.start] == clause[s.start] and n.end <= s.start
+                              and s.start - n.end < 3
+                              for n in matches.get("ctx:negation_before", []))
+                   and not (set(range(s.start, s.end)) & blockers_all)]
 
         def state(span: Span) -> bool:
             """True when the mention is a current report, not negated etc."""
             if general[clause[span.start]] or clause[span.start] in past_clauses:
                 return False
             if any(h.end <= span.start for h in hypothetical):
+                return False
+            if self._someone_else(span, clause, others):
                 return False
             for n in neg_before:
                 if (clause[n.start] == clause[span.start] and n.end <= span.start
@@ -201,7 +271,42 @@ class RedFlagDetector:
                 continue
             findings.append(self._finding(sign, rule["tier"], anchor.span, rule))
         findings.extend(self._laterality_findings(active, sent, findings))
-        return findings
+        questions = [name for name, rule in self.questions.items()
+                     if any(active(c) for c in rule["systems"])
+                     and any(active(c) for c in rule["changes"])
+                     and not any(f.tier == rule["tier"] for f in findings)]
+        return findings, questions
+
+    def _someone_else(self, span: Span, clause: list[int], others: list[Span]) -> bool:
+        """The mention is about another person ("my mate says his goes down his leg"):
+        another person named before it in its clause, and no "I" or "my" of the visitor's
+        in the clause outside the words naming that person."""
+        doc = span.doc
+        cid = clause[span.start]
+        before = [o for o in others if o.end <= span.start and clause[o.start] == cid]
+        if not before:
+            return False
+        naming = {i for o in others for i in range(o.start, o.end)}
+        own = {"i", "i'm", "im", "i've", "ive", "i'd"} | (self._first_person - {"mine"})
+        return not any(tok.lower_ in own for tok in doc
+                       if clause[tok.i] == cid and tok.i not in naming)
+
+    @staticmethod
+    def _answered_no(sent: Span, following: Span, matches: dict[str, list[Span]]) -> bool:
+        """A question echoed and answered "no" by the visitor: "night pain? nah, I sleep fine"."""
+        if not sent.text.rstrip().endswith("?"):
+            return False
+        if any(t.lower_ in ("i", "my", "me", "i'm", "im") for t in sent):
+            return False
+        first = following[0]
+        return first.lower_ in ("no", "nah", "nope", "not") and not any(
+            s.start == first.i for s in matches.get("ctx:negation_blockers", []))
+
+    @staticmethod
+    def _denies_before(sent: Span, matches: dict[str, list[Span]]) -> bool:
+        """A sentence that denies what came before: "I don't have any of that"."""
+        return any(sent.start <= s.start and s.end <= sent.end
+                   for s in matches.get("ctx:denies_previous", []))
 
     def _is_general_question(self, clause_tokens: list[Any], within: Any) -> bool:
         """A question about a sign in general ("is numbness serious?"), not a report."""
@@ -212,6 +317,9 @@ class RedFlagDetector:
         starts_question = any(s.start == first.i for s in within("ctx:question_start")) and not (
             first.i + 1 < len(doc) and doc[first.i + 1].norm_ == "not"
         )
+        # "is it normal to not feel the paper when I wipe?" asks about oneself.
+        if any(s.start == first.i for s in within("ctx:report_question")):
+            return False
         # A clause that merely ends in "?" ("sciatica in both legs now??") is still a report.
         if not starts_question:
             return False
@@ -286,9 +394,11 @@ class RedFlagDetector:
         sides = {m.span.text.lower() for m in active("left") + active("right")}
         has_leg = bool(active("leg_site"))
         bilateral = bool(both) or (len(sides) == 2 and has_leg)
-        explicit_both = any(m.span[0].lower_ in EXPLICIT_BOTH for m in both) or (
-            len(sides) == 2 and has_leg
-        )
+        # Pain alone counts in both legs ("pain down both legs"), not in both feet or knees
+        # (blisters and sore knees after a marathon).
+        explicit_both = any(m.span[0].lower_ in EXPLICIT_BOTH
+                            and m.span[-1].lower_.startswith("leg") for m in both
+                            ) or (len(sides) == 2 and has_leg)
         out: list[Finding] = []
         rules = {k: v for k, v in self.signs.items() if "laterality" in v}
         bil = next(k for k, v in rules.items() if v["laterality"] == "both")
@@ -317,6 +427,21 @@ class RedFlagDetector:
                        text=span.text, laterality=laterality)
 
 
+
+
+def _relative_to_latest(result: TriageResult, offset: int, text: str) -> TriageResult:
+    """A joined reading's findings, with offsets clamped into the latest message."""
+    def shift(f: Finding) -> Finding:
+        start = min(max(f.start - offset, 0), len(text))
+        end = min(max(f.end - offset, start), len(text))
+        return replace(f, start=start, end=end, text=text[start:end])
+    return replace(result, findings=tuple(shift(f) for f in result.findings))
+
+
+def _in_original(finding: Finding, corrected: Corrected, original: str) -> Finding:
+    """The finding with its offsets and text in the visitor's own (uncorrected) words."""
+    start, end = corrected.original_span(finding.start, finding.end)
+    return replace(finding, start=start, end=end, text=original[start:end])
 
 
 def _overlaps_any(span: Span, others: list[Span]) -> bool:

@@ -1,41 +1,37 @@
-"""The red-flag safety gate: the detector over every labelled case.
+"""The red-flag safety gate: the detector over every labelled case file.
 
-Every emergency and urgent case must be detected at its tier or higher, and at
-most 2% of the `none` cases may be escalated. This is a gate, not a report.
+Every emergency and urgent case must be detected at its tier or higher (a safety
+question counts, because answering "yes" to it escalates at its tier: the live gate
+answers it), and at most 2% of the `none` cases may be escalated or asked a safety
+question. This is a gate, not a report.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
-from sciaticalm.triage import default_detector
+from tests.triage.case_files import CASE_FILES, RANK, load_cases, outcome_of, score
 
-TESTS = Path(__file__).resolve().parents[1]
-# triage_cases.yml: the main set; triage_cases_blind.yml: a second batch written
-# without sight of the detector (measured before the detector was tuned on it).
-CASES = [case for name in ("triage_cases.yml", "triage_cases_blind.yml")
-         for case in yaml.safe_load((TESTS / name).read_text(encoding="utf-8"))["cases"]]
-RANK = {None: 0, "none": 0, "urgent": 1, "emergency": 2}
-RED = [c for c in CASES if c["tier"] != "none"]
-NONE = [c for c in CASES if c["tier"] == "none"]
+CASES = [case for path in CASE_FILES for case in load_cases(path)]
+RED = [c for c in CASES if c.tier != "none"]
+NONE = [c for c in CASES if c.tier == "none"]
 
 
-def test_case_file_is_big_enough() -> None:
-    assert len(CASES) >= 380
-    assert {c["tier"] for c in CASES} == {"emergency", "urgent", "none"}
+def test_case_files_are_big_enough() -> None:
+    assert len(CASES) >= 800
+    assert {c.tier for c in CASES} == {"emergency", "urgent", "none"}
+    assert sum(len(c.turns) > 1 for c in CASES) >= 40
 
 
-@pytest.mark.parametrize("case", RED, ids=[c["text"][:60] for c in RED])
-def test_every_red_flag_is_escalated_at_its_tier_or_higher(case: dict) -> None:
-    result = default_detector().detect(case["text"])
-    assert RANK[result.level] >= RANK[case["tier"]], (
-        f"{case['text']!r}: expected {case['tier']}, got {result.level} {result.signs}"
+@pytest.mark.parametrize("case", RED, ids=[f"{c.source}:{c.display[:60]}" for c in RED])
+def test_every_red_flag_is_escalated_at_its_tier_or_higher(case) -> None:
+    outcome = outcome_of(case)
+    assert outcome.effective >= RANK[case.tier], (
+        f"{case.display!r}: expected {case.tier}, got {outcome.describe()}"
     )
 
 
-def test_at_most_two_percent_of_benign_cases_escalated() -> None:
-    escalated = [c["text"] for c in NONE if default_detector().detect(c["text"]).level]
-    assert len(escalated) <= 0.02 * len(NONE), escalated
+def test_at_most_two_percent_of_benign_cases_escalated_or_asked() -> None:
+    figures = score(NONE)
+    wrong = [(c.display, o.describe()) for c, o in figures.wrong]
+    assert figures.false_alarms <= 0.02 * len(NONE), wrong
