@@ -32,7 +32,7 @@ CLAUSE_BREAKS = {",", ";", ":", "but", "although", "though", "however", "except"
 SYMPTOM_CONCEPTS = ("sensory", "sensory_sitefree", "weakness", "pain", "strong_pain",
                     "nerve_pain", "bladder",
                     "bowel", "sexual", "fever", "night", "severity", "rest_failure", "lump",
-                    "weight_loss", "trauma", "chest_pain_phrase")
+                    "weight_loss", "trauma", "chest_pain_phrase", "change", "leg_change")
 CONTEXT_SITES = {"saddle_site", "leg_site", "leg_both", "leg_one", "left", "right", "chest_site",
                  *SYMPTOM_CONCEPTS}
 EXPLICIT_BOTH = ("both", "each", "either", "left", "right")
@@ -232,7 +232,10 @@ class RedFlagDetector:
                    and not any(clause[n.start] == clause[s.start] and n.end <= s.start
                               and s.start - n.end < 3
                               for n in matches.get("ctx:negation_before", []))
-                   and not (set(range(s.start, s.end)) & blockers_all)]
+                   and not (set(range(s.start, s.end)) & blockers_all)
+                   # "people keep asking if I'm on a diet" is no purpose of the visitor's
+                   and not any(h.end <= s.start and h.sent == s.sent
+                               for h in matches.get("ctx:hypothetical", []))]
 
         def state(span: Span) -> bool:
             """True when the mention is a current report, not negated etc."""

@@ -30,7 +30,8 @@ ARTICLE_SECTIONS = {
     "Modifying Your Running Routine", "When to Seek Professional Help", "Conclusion",
     "Medical Disclaimer", "Help line",
 }
-ESCALATION_SOURCES = {"NHS: back pain, sciatica and cauda equina syndrome", "NICE NG59"}
+ESCALATION_SOURCES = {"NHS: back pain, sciatica and cauda equina syndrome", "NICE NG59",
+                      "NHS: chest pain"}
 # The extra (non-article) sources are allowed only for escalation texts and the 999 number.
 EXTRA_SOURCE_FILES = {"escalation", "contact"}
 
@@ -57,7 +58,8 @@ MENU_INTENTS = ["ask_causes", "ask_running_form", "ask_strengthening", "ask_stre
 SIGN_IDS = {"saddle_numbness", "bladder_dysfunction", "bowel_dysfunction",
             "sexual_dysfunction", "bilateral_leg_symptoms", "progressive_leg_weakness",
             "major_trauma", "chest_pain", "unilateral_leg_symptoms", "severe_persistent_pain",
-            "fever", "weight_loss", "night_pain", "back_lump", "screen_positive"}
+            "fever", "weight_loss", "night_pain", "back_lump", "screen_positive",
+            "safety_question_continence", "safety_question_legs", "safety_question_chest"}
 HELPLINE = "02380 248725"
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 NGRAM = 8
@@ -204,6 +206,20 @@ def test_escalation_keys():
     assert data["after_emergency_advice_request"]["text"].strip()
     assert set(data["signs"]) == SIGN_IDS
     assert all(isinstance(v, str) and v.strip() for v in data["signs"].values())
+
+
+def test_safety_questions_match_the_detector():
+    """One question text per body system the detector can ask about, each with its sources."""
+    data = load("escalation")
+    patterns = yaml.safe_load((CONTENT.parent / "sciaticalm" / "triage" / "patterns.yml")
+                              .read_text(encoding="utf-8"))
+    assert set(data["safety_questions"]) == set(patterns["safety_questions"])
+    for topic, question in data["safety_questions"].items():
+        assert question["text"].startswith("Just to check") and question["text"].endswith("?")
+        assert question["source"], topic
+        assert f"safety_question_{topic}" in data["signs"]
+    assert data["safety_question_buttons"] == {"yes": "Yes", "no": "No"}
+    assert data["safety_question_clear"]["text"].strip()
 
 
 def test_menu():
