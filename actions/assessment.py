@@ -22,6 +22,7 @@ from actions.common import channel
 from sciaticalm.answers import PARSERS, parse_answer
 from sciaticalm.content import library
 from sciaticalm.render import fill
+from sciaticalm.triage.outcome import TIER_RANK, merge_outcome
 
 # Intents that are questions in their own right: answered mid-form, then back.
 SIDE_TOPICS = {
@@ -63,10 +64,14 @@ class ValidateAssessmentForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        # A positive screen ends the assessment: the plan action escalates.
+        # A positive screen ends the assessment (the plan action escalates), but only
+        # once its answer has been validated and the level recorded: rasa_sdk validates
+        # only the slots this returns, so ending before that would lose the escalation.
+        recorded = TIER_RANK.get(tracker.get_slot("triage_level") or "", 0)
         for slot in ("emergency_screen", "urgent_screen"):
             value = tracker.get_slot(slot)
-            if isinstance(value, str) and screen_outcome(slot, value):
+            level = screen_outcome(slot, value) if isinstance(value, str) else None
+            if level and recorded >= TIER_RANK[level]:
                 return []
         return domain_slots
 
@@ -82,10 +87,11 @@ class ValidateAssessmentForm(FormValidationAction):
             result: dict[str, Any] = {slot: canonical}
             level = screen_outcome(slot, canonical)
             if level:
-                signs = list(tracker.get_slot("red_flags") or [])
-                result["triage_level"] = level
-                result["red_flags"] = [*signs, "screen_positive"] if \
-                    "screen_positive" not in signs else signs
+                merged, signs = merge_outcome(tracker.get_slot("triage_level"),
+                                              list(tracker.get_slot("red_flags") or []),
+                                              level, ["screen_positive"])
+                result["triage_level"] = merged
+                result["red_flags"] = signs
             return result
         if not self._answer_side_question(dispatcher, tracker):
             dispatcher.utter_message(response=f"utter_hint_{slot}")

@@ -20,7 +20,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -161,10 +161,8 @@ class _History:
             return history
         user = events[last_user]
         history.previous_text = user.text
-        for event in events:
-            if isinstance(event, UserUttered):
-                history.topics_asked |= {e.get("value") for e in event.entities or []
-                                         if e.get("entity") == "safety_question"}
+        history.topics_asked = {e.value for e in events
+                                if isinstance(e, SlotSet) and e.key == "safety_question"}
         asked_now = any(isinstance(e, ActionExecuted) and e.action_name == QUESTION_RESPONSE
                         for e in events[last_user + 1:])
         if asked_now and isinstance(asked, str):

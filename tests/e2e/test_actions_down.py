@@ -48,6 +48,33 @@ def test_escalation_mid_assessment_without_action_server(degraded: Stack) -> Non
     assert texts(replies).startswith("**Please call 999 or go to A&E now.**")
 
 
+def test_safety_question_and_its_yes_without_action_server(degraded: Stack) -> None:
+    sender = f"down-{uuid.uuid4()}"
+    replies = degraded.say(sender, "having some issues down below since my long run")
+    assert texts(replies).startswith("Just to check before I go on:"), replies
+    assert [b["title"] for b in replies[0]["buttons"]] == ["Yes", "No"]
+    replies = degraded.say(sender, "yes")
+    assert texts(replies).startswith("**Please call 999 or go to A&E now.**"), replies
+    assert slot_events(degraded, sender, "safety_question") == ["continence"]
+    assert "emergency" in slot_events(degraded, sender, "triage_level")
+
+
+def test_safety_question_mid_assessment_without_action_server(degraded: Stack) -> None:
+    sender = f"down-{uuid.uuid4()}"
+    degraded.say(sender, "help me find the root cause")
+    replies = degraded.say(sender, "my waterworks feel different since my back went")
+    assert texts(replies).startswith("Just to check before I go on:"), replies
+    replies = degraded.say(sender, "yeah")
+    assert texts(replies).startswith("**Please call 999 or go to A&E now.**"), replies
+
+
+def slot_events(stack: Stack, sender: str, slot: str) -> list[object]:
+    with sqlite3.connect(stack.db_path) as db:
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot' "
+                          "ORDER BY id", (sender,)).fetchall()
+    return [e["value"] for e in (json.loads(d) for (d,) in rows) if e.get("name") == slot]
+
+
 APOLOGY = "Sorry, I can't fetch that part of my advice right now"
 
 

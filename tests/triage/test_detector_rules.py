@@ -59,3 +59,61 @@ def test_hostile_input_does_not_crash() -> None:
                  "a" * 2_000_000, "שלום my legs are numb", "'; DROP TABLE events; --"]:
         detector.detect(text)
     assert detector.detect("\x00both legs numb\x00").level == "emergency"
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("having some issues down below since my long run", "continence"),
+    ("my waterworks feel different since my back went", "continence"),
+    ("leg gave way twice on the stairs today", "legs"),
+    ("my chest feels weird after intervals", "chest"),
+])
+def test_a_body_system_with_a_change_asks_the_safety_question(text: str, topic: str) -> None:
+    result = default_detector().detect(text)
+    assert result.level != "emergency"
+    assert result.question == topic and result.question_tier == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "does running make everyone need a poo?",
+    "heavy legs after my long run",
+    "tripped on the trail and grazed my knee, nothing serious",
+    "my bladder and bowels are completely normal",
+    "glute bridges make my bum cramp, am i doing them wrong?",
+])
+def test_ordinary_mentions_ask_nothing(text: str) -> None:
+    result = default_detector().detect(text)
+    assert result.level is None and result.question is None, result
+
+
+def test_a_confirmed_emergency_needs_no_question() -> None:
+    result = default_detector().detect("i cant feel my bum when i wipe and peeing is weird")
+    assert result.level == "emergency" and result.question is None
+
+
+@pytest.mark.parametrize(("previous", "text", "level"), [
+    ("I've got pins and needles after my run", "in both feet, up into my calves", "emergency"),
+    ("I've got a numb patch since my run", "between my legs and round my bum", "emergency"),
+    ("I've got a shooting pain after my runs", "down the back of my left leg only", "urgent"),
+])
+def test_an_answer_to_where_completes_the_sign(previous: str, text: str, level: str) -> None:
+    assert default_detector().detect_in_context(text, previous).level == level
+
+
+def test_a_later_message_without_a_site_does_not_revive_an_old_one() -> None:
+    detector = default_detector()
+    previous = "I had a tingling foot a couple of months ago after a long run"
+    later = "it went after a week and has been fine since. what should I do to stop it?"
+    assert detector.detect_in_context(later, previous).level is None
+    # an escalated message is not escalated again by the next one
+    assert detector.detect_in_context("thanks", "both my legs are numb").level is None
+
+
+@pytest.mark.parametrize("text", [
+    "my mate says his sciatica goes down his leg like an electric shock",
+    "back pain at night? nah only after runs, i sleep fine",
+    "fever dream of a race lol, legs feel like lead today",
+    "red flags like numbness in the saddle area and bladder problems. I don't have any of that",
+    "what does numbness actually mean, is it the same as pins and needles? just curious",
+])
+def test_reports_of_others_echoes_idioms_and_curiosity_are_not_reports(text: str) -> None:
+    assert default_detector().detect(text).level is None

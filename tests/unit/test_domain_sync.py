@@ -50,3 +50,24 @@ def test_every_domain_action_is_implemented(domain: dict) -> None:
     executor = ActionExecutor()
     executor.register_package("actions")
     assert set(domain["actions"]) <= set(executor.actions)
+
+
+def test_safety_question_responses_match_content(domain: dict) -> None:
+    lib = library()
+    questions = lib.escalation["safety_questions"]
+    buttons = lib.escalation["safety_question_buttons"]
+    by_topic: dict[str | None, str] = {}
+    for variation in domain["responses"]["utter_safety_question"]:
+        conditions = variation.get("condition") or []
+        topic = conditions[0]["value"] if conditions else None
+        by_topic[topic] = variation["text"]
+        assert variation["custom"]["sciaticalm"]["kind"] == "safety_question"
+        # Plain-text payloads, so that a tapped answer is read like a typed one.
+        assert variation["buttons"] == [{"title": buttons["yes"], "payload": "yes"},
+                                        {"title": buttons["no"], "payload": "no"}]
+    assert {t: by_topic[t] for t in questions} == {t: q["text"] for t, q in questions.items()}
+    # with no topic recorded the safe default is the cauda equina question
+    assert by_topic[None] == questions["continence"]["text"]
+    assert domain["responses"]["utter_safety_clear"][0]["text"] == \
+        lib.escalation["safety_question_clear"]["text"]
+    assert set(domain["slots"]["safety_question"]["values"]) == set(questions)
