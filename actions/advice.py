@@ -9,25 +9,50 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel, emergency_guard, ensure_disclaimer, requested_item_id
-from sciaticalm.content import Library, library
+from sciaticalm.aspects import LABELS, has_aspect, other_aspects, parse_aspect, render_aspect
+from sciaticalm.content import Item, Library, library
 from sciaticalm.render import fill, item_buttons, render_item, render_overview
+
+LAST_ITEM_SLOT = "last_item"
+PRECISE_ASPECTS = {"dose", "mistakes", "helps"}
+
+
+def topic_items(lib: Library, topic_name: str, text: str | None,
+                item_id: str | None) -> list[Item]:
+    """The items a topic question names (by button or in its words)."""
+    topic = lib.topic(topic_name)
+    if item_id and item_id in {i.id for i in topic.items}:
+        return [topic.item(item_id)]
+    return lib.find_items(topic_name, text)
 
 
 def topic_messages(
     lib: Library, topic_name: str, intent: str, text: str | None, item_id: str | None,
     *, detailed_overview: bool = False,
 ) -> list[dict[str, Any]]:
-    """The messages (kwargs for utter_message) answering a topic question."""
+    """The messages (kwargs for utter_message) answering a topic question: one part of an
+    item for a precise question ("how many reps of bird dog?"), the item, or the overview."""
     topic = lib.topic(topic_name)
-    items = [topic.item(item_id)] if item_id and item_id in {i.id for i in topic.items} \
-        else lib.find_items(topic_name, text)
+    items = topic_items(lib, topic_name, text, item_id)
+    aspect = parse_aspect(text)
+    # "How do I do a plank?" deserves the whole card; "how many reps?" just the dose.
+    if len(items) == 1 and aspect in PRECISE_ASPECTS and has_aspect(items[0], aspect):
+        return [aspect_message(items[0], aspect)]
     if items:
         return [{"text": render_item(item)} for item in items[:2]]
     buttons = item_buttons(topic, intent) if any(i.how_to for i in topic.items) else []
     return [{"text": render_overview(topic, detailed=detailed_overview), "buttons": buttons}]
+
+
+def aspect_message(item: Item, aspect: str) -> dict[str, Any]:
+    """One part of an item, with buttons for its other parts (about the same item)."""
+    buttons = [{"title": LABELS[a], "payload": f'/ask_followup{{"aspect": "{a}"}}'}
+               for a in other_aspects(item, aspect)]
+    return {"text": render_aspect(item, aspect), "buttons": buttons}
 
 
 class TopicAdviceAction(Action):
@@ -51,6 +76,10 @@ class TopicAdviceAction(Action):
             return []
         events = ensure_disclaimer(dispatcher, tracker, lib)
         text = tracker.latest_message.get("text")
+        items = topic_items(lib, self.topic, text, requested_item_id(tracker))
+        # what a follow-up ("how long do I hold it?", "how long for each?") is about
+        ref = f"{self.topic}/{items[0].id}" if len(items) == 1 else self.topic
+        events.append(SlotSet(LAST_ITEM_SLOT, ref))
         for message in topic_messages(lib, self.topic, self.intent, text,
                                       requested_item_id(tracker),
                                       detailed_overview=self.detailed_overview):

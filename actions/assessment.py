@@ -18,22 +18,14 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.advice import topic_messages
-from actions.common import channel
+from actions.common import DISCLAIMER_SLOT, channel, ensure_disclaimer
 from sciaticalm.answers import PARSERS, parse_answer
-from sciaticalm.content import library
+from sciaticalm.content import TOPIC_INTENTS, library
 from sciaticalm.render import fill
 from sciaticalm.triage.outcome import TIER_RANK, merge_outcome
 
 # Intents that are questions in their own right: answered mid-form, then back.
-SIDE_TOPICS = {
-    "ask_causes": "causes",
-    "ask_running_form": "running_form",
-    "ask_strengthening": "strengthening",
-    "ask_stretching": "stretching",
-    "ask_footwear": "footwear",
-    "ask_training_load": "training_load",
-    "ask_when_to_seek_help": "professional_help",
-}
+SIDE_TOPICS = {intent: topic for topic, intent in TOPIC_INTENTS.items()}
 SIDE_RESPONSES = {
     "bot_challenge": "utter_iamabot",
     "ask_capabilities": "utter_capabilities",
@@ -93,19 +85,25 @@ class ValidateAssessmentForm(FormValidationAction):
                 result["triage_level"] = merged
                 result["red_flags"] = signs
             return result
-        if not self._answer_side_question(dispatcher, tracker):
+        answered, advice = self._answer_side_question(dispatcher, tracker)
+        if not answered:
             dispatcher.utter_message(response=f"utter_hint_{slot}")
-        return {slot: None}
+        # The first advice of a conversation carries the disclaimer, here too.
+        return {slot: None, DISCLAIMER_SLOT: True} if advice else {slot: None}
 
     def _answer_side_question(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> bool:
+    ) -> tuple[bool, bool]:
+        """Answer a side question; (whether it was answered, whether that was advice)."""
         intent = tracker.latest_message.get("intent") or {}
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
         if confidence < SIDE_CONFIDENCE:
-            return False
+            return False, False
         lib = library()
+        advice = False
         if name in SIDE_TOPICS:
+            advice = True
+            ensure_disclaimer(dispatcher, tracker, lib)
             text = tracker.latest_message.get("text")
             for message in topic_messages(lib, SIDE_TOPICS[name], name, text, None):
                 message["text"] = fill(message["text"], lib, channel(tracker))
@@ -120,9 +118,9 @@ class ValidateAssessmentForm(FormValidationAction):
             dispatcher.utter_message(text=fill(lib.contact["ask_human"]["text"], lib,
                                                channel(tracker)))
         else:
-            return False
+            return False, False
         dispatcher.utter_message(response="utter_back_to_assessment")
-        return True
+        return True, advice
 
 
 def _validator(slot: str) -> Callable[..., Awaitable[dict[str, Any]]]:

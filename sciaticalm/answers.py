@@ -161,7 +161,8 @@ def parse_strength_work(text: str | None) -> str | None:
                  r"don'?t really|haven'?t|zero|not really|no$|nope|nah)\b", t):
         return "none"
     if re.search(r"\b(sometimes|occasionally|now and then|once in a while|rarely|"
-                 r"not (very )?often|a bit|a little|on and off|when i remember|"
+                 r"not (very )?often|a bit|a little|on and off|when i remember|sort of|kind of|"
+                 r"kinda|sorta|ish|here and there|the odd|some|a few times|"
                  r"once a (week|month)|every now|irregular\w*)\b", t):
         return "sometimes"
     if re.search(r"\b(regular\w*|every day|daily|twice|three times|\d+ times|most days|"

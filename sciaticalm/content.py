@@ -17,6 +17,11 @@ from typing import Any
 import yaml
 
 CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"
+# The intent that asks about each topic (the advice actions and the follow-ups use it).
+TOPIC_INTENTS = {"causes": "ask_causes", "running_form": "ask_running_form",
+                 "strengthening": "ask_strengthening", "stretching": "ask_stretching",
+                 "footwear": "ask_footwear", "training_load": "ask_training_load",
+                 "professional_help": "ask_when_to_seek_help"}
 TOPIC_FILES = ("causes", "running_form", "strengthening", "stretching", "footwear",
                "training_load", "professional_help")
 
@@ -153,8 +158,11 @@ def _alias_in(alias: str, tokens: list[str], joined: str) -> bool:
         return False
     target = " ".join(alias_tokens)
     for i in range(len(tokens) - n + 1):
-        gram = " ".join(tokens[i : i + n])
-        if difflib.SequenceMatcher(None, gram, target).ratio() >= 0.85:
+        words = tokens[i : i + n]
+        # Word by word too: "stretches help" is no typo of "hip stretches".
+        if difflib.SequenceMatcher(None, " ".join(words), target).ratio() >= 0.85 and all(
+                difflib.SequenceMatcher(None, w, a).ratio() >= 0.7
+                for w, a in zip(words, alias_tokens, strict=True)):
             return True
     return False
 

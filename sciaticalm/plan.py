@@ -122,6 +122,50 @@ def build_plan(a: Answers, lib: Library) -> Plan:
     return plan
 
 
+MAX_STATEMENT_SECTIONS = 3
+
+
+def statement_messages(answers: Answers, lib: Library, *, extras: tuple[str, ...] = (),
+                       condition: str | None = None, load_detail: str | None = None
+                       ) -> list[str]:
+    """The reply to a runner who described their own situation: what they said and why it
+    matters, then the advice for the likeliest causes (up to three, one line per item),
+    then the offer of the assessment. Short enough for a phone: detail is behind buttons."""
+    spec = lib.plan
+    texts = spec["statements"]
+    messages: list[str] = []
+    if condition:
+        messages.append(texts["condition"]["text"].replace("{condition}", condition))
+    reasons: list[str] = []
+    sections: list[tuple[str, list[str]]] = []
+    for c in score_contributors(answers)[:MAX_STATEMENT_SECTIONS]:
+        cspec = spec["contributors"][c.id]
+        for r in c.reasons:
+            if r == "load_change_yes" and load_detail:
+                reasons.append(texts["load_jump"]["text"].replace("{detail}", load_detail))
+            else:
+                reasons.append(cspec["reasons"][r])
+        first = next((cspec["advice_for"][r] for r in c.reasons
+                      if r in cspec.get("advice_for", {})), cspec["advice"])
+        sections.append((cspec["heading"], list(first)))
+    for key in extras:
+        extra = texts["extras"][key]
+        reasons.append(extra["reason"])
+        same = next((refs for heading, refs in sections if heading == extra["heading"]), None)
+        if same is not None:
+            same.extend(r for r in extra["advice"] if r not in same)
+        else:
+            sections.append((extra["heading"], list(extra["advice"])))
+    if reasons:
+        messages.append("\n".join([texts["opening"]["text"], *(f"- {r}" for r in reasons)]))
+    for step, (heading, refs) in enumerate(sections[:MAX_STATEMENT_SECTIONS], start=1):
+        lines = [f"**{step}. {heading}**"]
+        lines += [f"- **{lib.item(ref).title}**: {lib.item(ref).summary}" for ref in refs[:3]]
+        messages.append("\n".join(lines))
+    messages.append(texts["offer"]["text"])
+    return messages
+
+
 def _section(step: int, heading: str, refs: list[str], lib: Library) -> str:
     lines = [f"**{step}. {heading}**"]
     lines += [render_brief(lib.item(ref)) for ref in refs]

@@ -43,7 +43,7 @@ EXPECTED_ITEMS = {
     "stretching": ["hamstring_stretch", "hip_flexor_stretch", "cobra_pose"],
     "footwear": ["support_and_cushioning", "professional_fitting", "orthotic_inserts",
                  "worn_out_shoes"],
-    "training_load": ["gradual_progression", "rest_days"],
+    "training_load": ["gradual_progression", "rest_days", "running_through_pain"],
     "professional_help": ["severe_persistent_pain", "nerve_symptoms", "fever_or_weight_loss",
                           "what_to_expect"],
 }

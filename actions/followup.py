@@ -1,0 +1,59 @@
+"""A follow-up about the exercise, stretch or tip the assistant last talked about
+("how long should I hold it?", "and how many?", "why?", "what mistakes should I avoid?")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.advice import LAST_ITEM_SLOT, aspect_message, topic_messages
+from actions.common import channel, emergency_guard, ensure_disclaimer
+from sciaticalm.aspects import has_aspect, parse_aspect
+from sciaticalm.content import TOPIC_INTENTS, Library, library
+from sciaticalm.render import fill, item_buttons, render_item
+
+
+def topic_followup(lib: Library, topic_name: str, aspect: str | None) -> dict[str, Any]:
+    """A follow-up after a topic's overview: that part of every item that has it (one line
+    each), or the overview again with its item buttons."""
+    topic = lib.topic(topic_name)
+    items = [i for i in topic.items if aspect and has_aspect(i, aspect)]
+    if aspect in ("dose", "helps") and items:
+        lines = [f"- **{i.title}**: {getattr(i, aspect)}" for i in items]
+        return {"text": "\n".join(lines), "buttons": item_buttons(topic, TOPIC_INTENTS[topic_name])}
+    return topic_messages(lib, topic_name, TOPIC_INTENTS[topic_name], None, None)[0]
+
+
+class ActionFollowupAnswer(Action):
+    def name(self) -> str:
+        return "action_followup_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        lib = library()
+        if emergency_guard(dispatcher, tracker, lib):
+            return []
+        events = ensure_disclaimer(dispatcher, tracker, lib)
+        ref = str(tracker.get_slot(LAST_ITEM_SLOT) or "")
+        aspect = next(tracker.get_latest_entity_values("aspect"), None) or parse_aspect(
+            tracker.latest_message.get("text"))
+        if ref in lib.topics:  # after an overview: "how long for each?"
+            message = topic_followup(lib, ref, str(aspect) if aspect else None)
+            message["text"] = fill(message["text"], lib, channel(tracker))
+            dispatcher.utter_message(**message)
+            return events
+        try:
+            item = lib.item(ref)
+        except KeyError:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return events
+        if aspect and has_aspect(item, str(aspect)):
+            message = aspect_message(item, str(aspect))
+        else:
+            message = {"text": render_item(item)}
+        message["text"] = fill(message["text"], lib, channel(tracker))
+        dispatcher.utter_message(**message)
+        return events

@@ -1,0 +1,62 @@
+"""The reply to a runner who describes their own training, shoes, form or pain.
+
+The NLU component sciaticalm.nlu.situation_component reads the message and fills the
+assessment's slots from it; this action names what was said, gives the matching
+advice first and offers the assessment, which then skips what is already answered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import channel, emergency_guard, ensure_disclaimer
+from sciaticalm.content import library
+from sciaticalm.plan import Answers, statement_messages
+from sciaticalm.render import fill
+from sciaticalm.situation import Situation, read_situation
+
+OFFER = ("start_assessment", "ask_strengthening", "ask_stretching")
+
+
+class ActionSituationAdvice(Action):
+    def name(self) -> str:
+        return "action_situation_advice"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        lib = library()
+        if emergency_guard(dispatcher, tracker, lib):
+            return []
+        events = ensure_disclaimer(dispatcher, tracker, lib)
+        situation = _latest_situation(tracker)
+        answers = Answers(**{k: tracker.get_slot(k) for k in Answers.__dataclass_fields__
+                             if k != "urgent_screen"})
+        messages = statement_messages(answers, lib, extras=situation.extras,
+                                      condition=situation.condition,
+                                      load_detail=situation.load_detail)
+        ch = channel(tracker)
+        for text in messages[:-1]:
+            dispatcher.utter_message(text=fill(text, lib, ch))
+        dispatcher.utter_message(text=fill(messages[-1], lib, ch), buttons=_offer_buttons(lib))
+        return events
+
+
+def _latest_situation(tracker: Tracker) -> Situation:
+    """The visitor's latest statement (this message, or the one before a "no" to the
+    safety question)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            situation = read_situation(str(event.get("text") or ""))
+            if situation.found:
+                return situation
+    return Situation()
+
+
+def _offer_buttons(lib: Any) -> list[dict[str, str]]:
+    menu = {t["intent"]: t for t in lib.menu["topics"]}
+    return [{"title": menu[i]["label"], "payload": menu[i]["payload"]}
+            for i in OFFER if i in menu]

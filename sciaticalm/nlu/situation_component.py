@@ -1,0 +1,95 @@
+"""Rasa graph component: a runner's statement about themselves, and no scope refusal
+for a message full of back-pain and running words.
+
+Runs after the intent classifier and the fallback classifier, before the red-flag
+component (which overrides both). Outside the assessment, a message that describes
+the runner's training, shoes, form, core work, pain timing or a back condition
+(sciaticalm.situation) gets the `describe_situation` intent and entities for the
+assessment slots it answers. A message the classifier calls out of scope but that
+is full of the assistant's own vocabulary gets the two-stage fallback instead.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from sciaticalm.situation import read_situation
+
+SITUATION_INTENT = "describe_situation"
+FALLBACK_INTENT = "nlu_fallback"
+EXTRACTOR = "SituationComponent"
+# Intents a statement may override; questions with a clear topic keep theirs only when
+# they say nothing about the runner.
+OVERRIDABLE = {None, "out_of_scope", FALLBACK_INTENT, "describe_pain", "ask_causes",
+               "ask_training_load", "ask_footwear", "ask_running_form", "ask_strengthening",
+               "ask_when_to_seek_help", "inform", "affirm", "deny", "thank"}
+DOMAIN_WORDS = re.compile(
+    r"\b(back|spine|lumbar|run|runs|running|runner|ran|jog\w*|miles?|mileage|km|5k|10k|"
+    r"marathon|parkrun|race|training|shoes?|trainers?|stretch\w*|exercises?|core|planks?|"
+    r"bridges?|hamstrings?|hips?|glutes?|posture|stride|pain|aches?|aching|sore|hurts?|"
+    r"stiff|tight)\b")
+MIN_DOMAIN_WORDS = 2
+
+
+def domain_word_count(text: str) -> int:
+    """How many different words of the assistant's own subject a message uses."""
+    return len({m.group(1) for m in DOMAIN_WORDS.finditer(text.lower())})
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
+                           DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR],
+                          is_trainable=False)
+class SituationComponent(GraphComponent):
+    """Sets `describe_situation` for statements; turns scope refusals into the fallback."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> SituationComponent:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message],
+                tracker: DialogueStateTracker | None = None) -> list[Message]:
+        in_form = bool(tracker is not None and tracker.active_loop_name)
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str) and text.strip() and not text.lstrip().startswith("/"):
+                self._process_one(message, text, in_form)
+        return messages
+
+    def _process_one(self, message: Message, text: str, in_form: bool) -> None:
+        intent = (message.get(INTENT) or {}).get("name")
+        if not in_form and intent in OVERRIDABLE:
+            situation = read_situation(text)
+            if situation.found:
+                entities = [{"entity": slot, "value": value, "start": 0, "end": len(text),
+                             "confidence_entity": 1.0, "extractor": EXTRACTOR}
+                            for slot, value in situation.answers.items()]
+                kept = [e for e in message.get(ENTITIES, []) or []
+                        if e.get("entity") not in situation.answers]
+                message.set(ENTITIES, kept + entities, add_to_output=True)
+                _set_intent(message, SITUATION_INTENT)
+                return
+        if intent == "out_of_scope" and domain_word_count(text) >= MIN_DOMAIN_WORDS:
+            _set_intent(message, FALLBACK_INTENT)
+
+
+def _set_intent(message: Message, name: str) -> None:
+    confidence = 1.0 if name == SITUATION_INTENT else float(
+        (message.get(INTENT) or {}).get("confidence") or 0.0)
+    message.set(INTENT, {"name": name, "confidence": confidence}, add_to_output=True)
+    ranking = [r for r in message.get(INTENT_RANKING_KEY, []) or [] if r.get("name") != name]
+    message.set(INTENT_RANKING_KEY, [{"name": name, "confidence": confidence}, *ranking],
+                add_to_output=True)
