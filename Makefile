@@ -21,7 +21,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
 # Test targets run by `make test`, in order. Files in mk/ append their own.
-TEST_TARGETS := test-lint test-unit test-validate test-triage test-stories test-nlu-gate test-e2e
+TEST_TARGETS := test-lint test-unit test-validate test-triage test-stories test-nlu-gate test-e2e \
+                test-conversations
 # Benchmarks run by `make bench`. Files in mk/ append their own.
 BENCH_TARGETS := bench-assistant
 # Setup steps needed by `make run` and `make test`. Files in mk/ append their own.
@@ -29,7 +30,7 @@ SETUP_TARGETS := $(STAMPS)/venv
 
 -include mk/*.mk
 
-.PHONY: help setup run train test bench profile clean $(TEST_TARGETS) $(BENCH_TARGETS)
+.PHONY: help setup run train test bench profile clean triage-rounds $(TEST_TARGETS) $(BENCH_TARGETS)
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant (URLs are printed)"
@@ -91,6 +92,15 @@ test-nlu-gate: $(MODEL)
 
 test-e2e: $(MODEL)
 	$(VENV)/bin/pytest -q tests/e2e
+
+# Blind visitor conversation suites against the real servers, each gated on its pass
+# rate (tests/conversations/gates.yml; failing turns in results/conversations/).
+test-conversations: $(MODEL)
+	$(VENV)/bin/pytest -q tests/conversations
+
+# Each triage case file's figures (recall per tier, false alarms), every wrong case listed.
+triage-rounds: setup
+	PYTHONPATH=. $(PY) scripts/triage_round.py tests/triage_cases*.yml --misses
 
 # ---------------------------------------------------------------- bench
 bench: setup $(MODEL) $(BENCH_TARGETS)

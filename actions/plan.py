@@ -33,11 +33,23 @@ class ActionAssessmentPlan(Action):
         answers = Answers(**{k: tracker.get_slot(k) for k in Answers.__dataclass_fields__})
         plan = build_plan(answers, lib)
         ch = channel(tracker)
-        for message in plan.messages:
+        for message in chat_sized(plan.messages, lib.disclaimer["reminder"]["text"]):
             dispatcher.utter_message(text=fill(message, lib, ch))
-        dispatcher.utter_message(text=fill(lib.disclaimer["reminder"]["text"], lib, ch))
         return [*events, SlotSet("assessment_complete", True),
                 SlotSet("assessment_contributors", plan.contributor_ids), *_reset()]
+
+
+MAX_PLAN_MESSAGES = 4
+
+
+def chat_sized(messages: list[str], reminder: str) -> list[str]:
+    """The plan in at most four chat messages: what the answers point to, the advice for the
+    likeliest causes, the everyday basics, then the how-to hint with the disclaimer reminder
+    (the reminder last, on its own line)."""
+    first, *sections, hint = messages
+    head, rest = sections[:2], sections[2:]
+    out = [first, *(["\n\n".join(head)] if head else []), *(["\n\n".join(rest)] if rest else [])]
+    return [*out[:MAX_PLAN_MESSAGES - 1], f"{hint}\n{reminder}"]
 
 
 def _reset() -> list[dict[str, Any]]:

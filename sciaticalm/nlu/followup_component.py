@@ -78,9 +78,9 @@ class FollowUpComponent(GraphComponent):
 
     def process(self, messages: list[Message],
                 tracker: DialogueStateTracker | None = None) -> list[Message]:
-        if tracker is not None and tracker.active_loop_name:
-            return messages
-        last_item = tracker.get_slot("last_item") if tracker is not None else None
+        if tracker is None or not tracker.events or tracker.active_loop_name:
+            return messages  # conversation only (see SituationComponent)
+        last_item = tracker.get_slot("last_item")
         for message in messages:
             text = message.get(TEXT)
             if not isinstance(text, str) or text.lstrip().startswith("/"):

@@ -38,7 +38,7 @@ DOMAIN_WORDS = re.compile(
     r"marathon|parkrun|race|training|shoes?|trainers?|stretch\w*|exercises?|core|planks?|"
     r"bridges?|hamstrings?|hips?|glutes?|posture|stride|pain|aches?|aching|sore|hurts?|"
     r"stiff|tight)\b")
-MIN_DOMAIN_WORDS = 2
+MIN_DOMAIN_WORDS = 1
 
 
 def domain_word_count(text: str) -> int:
@@ -62,7 +62,11 @@ class SituationComponent(GraphComponent):
 
     def process(self, messages: list[Message],
                 tracker: DialogueStateTracker | None = None) -> list[Message]:
-        in_form = bool(tracker is not None and tracker.active_loop_name)
+        if tracker is None or not tracker.events:
+            # Read in a conversation only. `rasa test nlu` (the classifier's gate) and
+            # /model/parse parse with an empty tracker: they judge the classifier alone.
+            return messages
+        in_form = bool(tracker.active_loop_name)
         for message in messages:
             text = message.get(TEXT)
             if isinstance(text, str) and text.strip() and not text.lstrip().startswith("/"):

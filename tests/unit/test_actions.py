@@ -198,7 +198,8 @@ def test_plan_action_sends_plan_and_reminder(dispatcher, make_tracker, domain) -
     events = run(ActionAssessmentPlan(), dispatcher, tracker, domain)
     said = texts(dispatcher)
     assert "Running form" in said[0] and "Core strength" in said[0]
-    assert said[-1] == library().disclaimer["reminder"]["text"]
+    assert len(said) <= 4  # chat-sized: the detail is one question away
+    assert said[-1].endswith(library().disclaimer["reminder"]["text"])
     assert SlotSet("assessment_complete", True) in events
     assert SlotSet("pain_onset", None) in events  # answers cleared for a retake
 
