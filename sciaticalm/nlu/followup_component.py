@@ -17,12 +17,13 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from sciaticalm.aspects import parse_aspect
 from sciaticalm.content import TOPIC_INTENTS, library
+from sciaticalm.nlu.overrides import set_entities, set_intent, whole_message_entity
 
 FOLLOWUP_INTENT = "ask_followup"
 MAX_WORDS = 9
@@ -95,12 +96,6 @@ class FollowUpComponent(GraphComponent):
         return messages
 
 
-def _set(message: Message, intent: str, entity: str, value: str) -> None:
-    text = message.get(TEXT) or ""
-    message.set(ENTITIES, [*(message.get(ENTITIES) or []), {
-        "entity": entity, "value": value, "start": 0, "end": len(text),
-        "confidence_entity": 1.0, "extractor": EXTRACTOR}], add_to_output=True)
-    message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
-    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
-    message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 1.0}, *ranking],
-                add_to_output=True)
+def _set(message: Message, intent: str, name: str, value: str) -> None:
+    set_entities(message, [whole_message_entity(message, name, value, EXTRACTOR)])
+    set_intent(message, intent)

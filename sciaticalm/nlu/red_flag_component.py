@@ -22,15 +22,11 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import (
-    ENTITIES,
-    INTENT,
-    INTENT_RANKING_KEY,
-    TEXT,
-)
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from sciaticalm.nlu.overrides import entity, set_entities, set_intent
 from sciaticalm.triage import TriageResult, default_detector
 from sciaticalm.triage.detector import TIER_RANK
 from sciaticalm.triage.safety_question import QUESTION_RESPONSE, answer_to_question
@@ -57,8 +53,7 @@ def triage_entities(result: TriageResult) -> list[dict[str, Any]]:
 
 
 def _entity(name: str, value: str, start: int = 0, end: int = 0) -> dict[str, Any]:
-    return {"entity": name, "value": value, "start": start, "end": end,
-            "confidence_entity": 1.0, "extractor": EXTRACTOR}
+    return entity(name, value, EXTRACTOR, start, end)
 
 
 @DefaultV1Recipe.register(
@@ -128,13 +123,8 @@ class RedFlagComponent(GraphComponent):
 
     @staticmethod
     def _set(message: Message, intent: str, entities: list[dict[str, Any]]) -> None:
-        kept = [e for e in message.get(ENTITIES, []) or [] if e.get("entity") not in OWN_ENTITIES]
-        message.set(ENTITIES, kept + entities, add_to_output=True)
-        message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
-        ranking = [r for r in message.get(INTENT_RANKING_KEY, []) or []
-                   if r.get("name") != intent]
-        message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 1.0}, *ranking],
-                    add_to_output=True)
+        set_entities(message, entities, replacing=OWN_ENTITIES)
+        set_intent(message, intent)
 
 
 class _History:

@@ -19,10 +19,11 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from sciaticalm.nlu.overrides import set_entities, set_intent, whole_message_entity
 from sciaticalm.situation import read_situation
 
 SITUATION_INTENT = "describe_situation"
@@ -78,22 +79,11 @@ class SituationComponent(GraphComponent):
         if not in_form and intent in OVERRIDABLE:
             situation = read_situation(text)
             if situation.found:
-                entities = [{"entity": slot, "value": value, "start": 0, "end": len(text),
-                             "confidence_entity": 1.0, "extractor": EXTRACTOR}
-                            for slot, value in situation.answers.items()]
-                kept = [e for e in message.get(ENTITIES, []) or []
-                        if e.get("entity") not in situation.answers]
-                message.set(ENTITIES, kept + entities, add_to_output=True)
-                _set_intent(message, SITUATION_INTENT)
+                set_entities(message, [whole_message_entity(message, slot, value, EXTRACTOR)
+                                       for slot, value in situation.answers.items()],
+                             replacing=set(situation.answers))
+                set_intent(message, SITUATION_INTENT)
                 return
         if intent == "out_of_scope" and domain_word_count(text) >= MIN_DOMAIN_WORDS:
-            _set_intent(message, FALLBACK_INTENT)
-
-
-def _set_intent(message: Message, name: str) -> None:
-    confidence = 1.0 if name == SITUATION_INTENT else float(
-        (message.get(INTENT) or {}).get("confidence") or 0.0)
-    message.set(INTENT, {"name": name, "confidence": confidence}, add_to_output=True)
-    ranking = [r for r in message.get(INTENT_RANKING_KEY, []) or [] if r.get("name") != name]
-    message.set(INTENT_RANKING_KEY, [{"name": name, "confidence": confidence}, *ranking],
-                add_to_output=True)
+            set_intent(message, FALLBACK_INTENT,
+                       float((message.get(INTENT) or {}).get("confidence") or 0.0))

@@ -61,3 +61,33 @@ def test_domain_words_are_counted_once_each() -> None:
     assert domain_word_count("my back back back") == 1
     assert domain_word_count("what's the best pizza in town") == 0
     assert domain_word_count("long story but my back is sore after my marathon") >= 3
+
+
+def _parsed(text: str, intent: str, tracker) -> tuple[str, dict[str, str]]:
+    from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from sciaticalm.nlu.situation_component import SituationComponent
+
+    message = Message(data={TEXT: text, INTENT: {"name": intent, "confidence": 0.7}})
+    SituationComponent().process([message], tracker)
+    return message.get(INTENT)["name"], {e["entity"]: e["value"]
+                                          for e in message.get(ENTITIES) or []}
+
+
+def test_the_component_reads_statements_in_a_conversation_only() -> None:
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    talking = DialogueStateTracker.from_events("t", [ActionExecuted("action_listen")])
+    text = "went from 15 to 30 miles a week and my trainers are knackered"
+    assert _parsed(text, "out_of_scope", talking) == (
+        "describe_situation", {"load_change": "yes", "shoe_age": "old"})
+    # inside the assessment the answers belong to the form; no conversation, no reading
+    in_form = DialogueStateTracker.from_events("t", [ActiveLoop("assessment_form")])
+    assert _parsed(text, "inform", in_form)[0] == "inform"
+    assert _parsed(text, "out_of_scope", DialogueStateTracker.from_events("t", []))[0] == \
+        "out_of_scope"
+    # the assistant's own vocabulary is never refused: at worst the two-stage fallback
+    assert _parsed("during my runs", "out_of_scope", talking)[0] == "nlu_fallback"
+    assert _parsed("best pizza in town", "out_of_scope", talking)[0] == "out_of_scope"

@@ -1,0 +1,36 @@
+"""How the project's NLU components override the classifier: one intent on top of the
+ranking, and their own entities in place of any earlier ones of the same names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+
+def entity(name: str, value: str, extractor: str, start: int = 0,
+           end: int = 0) -> dict[str, Any]:
+    """A Rasa entity dict with full confidence."""
+    return {"entity": name, "value": value, "start": start, "end": end,
+            "confidence_entity": 1.0, "extractor": extractor}
+
+
+def whole_message_entity(message: Message, name: str, value: str,
+                         extractor: str) -> dict[str, Any]:
+    return entity(name, value, extractor, 0, len(message.get(TEXT) or ""))
+
+
+def set_entities(message: Message, entities: list[dict[str, Any]],
+                 replacing: tuple[str, ...] | set[str] = ()) -> None:
+    """Add `entities`, dropping earlier ones named in `replacing`."""
+    kept = [e for e in message.get(ENTITIES, []) or [] if e.get("entity") not in replacing]
+    message.set(ENTITIES, kept + entities, add_to_output=True)
+
+
+def set_intent(message: Message, name: str, confidence: float = 1.0) -> None:
+    """Make `name` the intent, at the top of the ranking."""
+    message.set(INTENT, {"name": name, "confidence": confidence}, add_to_output=True)
+    ranking = [r for r in message.get(INTENT_RANKING_KEY, []) or [] if r.get("name") != name]
+    message.set(INTENT_RANKING_KEY, [{"name": name, "confidence": confidence}, *ranking],
+                add_to_output=True)
