@@ -10,20 +10,20 @@ item gets the `ask_followup` intent and an `aspect` entity. Outside the assessme
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from sciaticalm.aspects import parse_aspect
 from sciaticalm.content import TOPIC_INTENTS, library
-from sciaticalm.nlu.overrides import set_entities, set_intent, whole_message_entity
+from sciaticalm.nlu.overrides import (
+    ConversationComponent,
+    set_entities,
+    set_intent,
+    whole_message_entity,
+)
 
 FOLLOWUP_INTENT = "ask_followup"
 MAX_WORDS = 9
@@ -66,16 +66,8 @@ def is_followup(text: str, last_item: str | None) -> str | None:
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
                            DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR],
                           is_trainable=False)
-class FollowUpComponent(GraphComponent):
+class FollowUpComponent(ConversationComponent):
     """Sets `ask_followup` for a follow-up about the last item talked about."""
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> FollowUpComponent:
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: list[Message],
                 tracker: DialogueStateTracker | None = None) -> list[Message]:

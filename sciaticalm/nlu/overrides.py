@@ -1,12 +1,17 @@
 """How the project's NLU components override the classifier: one intent on top of the
-ranking, and their own entities in place of any earlier ones of the same names."""
+ranking, and their own entities in place of any earlier ones of the same names; and
+their common base (rule-based, nothing to train)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 
 def entity(name: str, value: str, extractor: str, start: int = 0,
@@ -34,3 +39,15 @@ def set_intent(message: Message, name: str, confidence: float = 1.0) -> None:
     ranking = [r for r in message.get(INTENT_RANKING_KEY, []) or [] if r.get("name") != name]
     message.set(INTENT_RANKING_KEY, [{"name": name, "confidence": confidence}, *ranking],
                 add_to_output=True)
+
+
+class ConversationComponent(GraphComponent):
+    """Base of the project's rule-based NLU components: nothing to train or store."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> ConversationComponent:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -16,17 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from sciaticalm.nlu.overrides import entity, set_entities, set_intent
+from sciaticalm.nlu.overrides import ConversationComponent, entity, set_entities, set_intent
 from sciaticalm.triage import TriageResult, default_detector
 from sciaticalm.triage.detector import TIER_RANK
 from sciaticalm.triage.safety_question import QUESTION_RESPONSE, answer_to_question
@@ -61,24 +57,11 @@ def _entity(name: str, value: str, start: int = 0, end: int = 0) -> dict[str, An
      DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR],
     is_trainable=False,
 )
-class RedFlagComponent(GraphComponent):
+class RedFlagComponent(ConversationComponent):
     """Overrides intent and adds entities when the detector finds a red flag."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> RedFlagComponent:
-        return cls()
 
     def __init__(self) -> None:
         self.detector = default_detector()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(
         self, messages: list[Message], tracker: DialogueStateTracker | None = None

@@ -12,18 +12,18 @@ is full of the assistant's own vocabulary gets the two-stage fallback instead.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from sciaticalm.nlu.overrides import set_entities, set_intent, whole_message_entity
+from sciaticalm.nlu.overrides import (
+    ConversationComponent,
+    set_entities,
+    set_intent,
+    whole_message_entity,
+)
 from sciaticalm.situation import read_situation
 
 SITUATION_INTENT = "describe_situation"
@@ -50,16 +50,8 @@ def domain_word_count(text: str) -> int:
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
                            DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR],
                           is_trainable=False)
-class SituationComponent(GraphComponent):
+class SituationComponent(ConversationComponent):
     """Sets `describe_situation` for statements; turns scope refusals into the fallback."""
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> SituationComponent:
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: list[Message],
                 tracker: DialogueStateTracker | None = None) -> list[Message]:

@@ -53,34 +53,31 @@ class Corrected:
     text: str
     corrections: tuple[Correction, ...]
 
-    def original_offset(self, offset: int) -> int:
-        """Character offset in the original text of `offset` in the corrected text."""
+    def _locate(self, offset: int) -> tuple[Correction | None, int]:
+        """The correction whose replacement covers `offset` (if any), and the length
+        difference of the corrections before it."""
         shift = 0
         for c in self.corrections:
             new_start = c.start + shift
-            new_end = new_start + len(c.replacement)
             if offset < new_start:
                 break
-            if offset < new_end:
-                return c.start
+            if offset < new_start + len(c.replacement):
+                return c, shift
             shift += len(c.replacement) - len(c.original)
-        return offset - shift
+        return None, shift
+
+    def original_offset(self, offset: int) -> int:
+        """Character offset in the original text of `offset` in the corrected text."""
+        covering, shift = self._locate(offset)
+        return covering.start if covering else offset - shift
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The (start, end) in the original text of a span of the corrected text."""
+        begin = self.original_offset(start)
         if end <= start:
-            return self.original_offset(start), self.original_offset(start)
-        last = end - 1
-        shift = 0
-        for c in self.corrections:
-            new_start = c.start + shift
-            new_end = new_start + len(c.replacement)
-            if last < new_start:
-                break
-            if last < new_end:
-                return self.original_offset(start), c.end
-            shift += len(c.replacement) - len(c.original)
-        return self.original_offset(start), end - shift
+            return begin, begin
+        covering, shift = self._locate(end - 1)
+        return begin, covering.end if covering else end - shift
 
 
 def _phrase_words(node: Any) -> set[str]:
