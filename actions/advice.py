@@ -43,7 +43,7 @@ def topic_messages(
     if len(items) == 1 and aspect in PRECISE_ASPECTS and has_aspect(items[0], aspect):
         return [aspect_message(items[0], aspect)]
     if items:
-        return [{"text": render_item(item)} for item in items[:2]]
+        return [{"text": render_item(item)} for item in items[:3]]
     buttons = item_buttons(topic, intent) if any(i.how_to for i in topic.items) else []
     return [{"text": render_overview(topic, detailed=detailed_overview), "buttons": buttons}]
 
