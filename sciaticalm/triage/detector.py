@@ -32,7 +32,8 @@ CLAUSE_BREAKS = {",", ";", ":", "but", "although", "though", "however", "except"
 SYMPTOM_CONCEPTS = ("sensory", "sensory_sitefree", "weakness", "pain", "strong_pain",
                     "nerve_pain", "bladder",
                     "bowel", "sexual", "fever", "night", "severity", "rest_failure", "lump",
-                    "weight_loss", "trauma", "chest_pain_phrase", "change", "leg_change")
+                    "weight_loss", "trauma", "chest_pain_phrase", "change", "leg_change",
+                    "night_strong")
 CONTEXT_SITES = {"saddle_site", "leg_site", "leg_both", "leg_one", "left", "right", "chest_site",
                  *SYMPTOM_CONCEPTS}
 EXPLICIT_BOTH = ("both", "each", "either", "left", "right")
@@ -379,6 +380,9 @@ class RedFlagDetector:
             return None
         if any(present(c) for c in rule.get("without", [])):
             return None
+        for concept in rule.get("standalone", []):
+            if active(concept):
+                return active(concept)[0]
         if rule.get("with_any") and not any(present(c) for c in rule["with_any"]):
             return None
         for group in groups:
