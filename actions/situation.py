@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.advice import LAST_ITEM_SLOT
 from actions.common import channel, emergency_guard, ensure_disclaimer
 from sciaticalm.content import library
-from sciaticalm.plan import Answers, statement_messages
+from sciaticalm.plan import Answers, first_topic, statement_messages
 from sciaticalm.render import fill
 from sciaticalm.situation import Situation, read_situation
 
@@ -42,7 +44,8 @@ class ActionSituationAdvice(Action):
         for text in messages[:-1]:
             dispatcher.utter_message(text=fill(text, lib, ch))
         dispatcher.utter_message(text=fill(messages[-1], lib, ch), buttons=_offer_buttons(lib))
-        return events
+        topic = first_topic(answers, lib, situation.extras)
+        return [*events, SlotSet(LAST_ITEM_SLOT, topic)] if topic else events
 
 
 def _latest_situation(tracker: Tracker) -> Situation:

@@ -16,6 +16,9 @@ UNSURE = re.compile(r"\b(not sure|unsure|no idea|don'?t know|dunno|idk|can'?t re
                     r"no clue|haven'?t checked|not certain)\b")
 
 
+FILLER = re.compile(r"^((ok|okay|right|well|so|then|hmm+|um+|ah|oh|erm)\b[\s,.!]*)+(?=\w)")
+
+
 def _clean(text: str | None) -> str:
     if not text:
         return ""
@@ -32,10 +35,13 @@ def parse_yes_no(text: str | None) -> str | None:
     t = _clean(text)
     if not t:
         return None
+    # "ok then no to all of them": a filler first is no "ok" meaning yes
+    t = FILLER.sub("", t) or t
     words = _words(t)
     if not words:
         return None
-    if re.search(r"\b(none of (these|those|them)|nothing like that|not really|no i don'?t|"
+    if re.search(r"\b(none of (these|those|them)|no to (all|both|any|them|those|these)|"
+                 r"nothing like that|not really|no i don'?t|"
                  r"i don'?t|i haven'?t|i have not|i do not)\b", t):
         return "no"
     first = words[0]
@@ -66,6 +72,8 @@ def parse_pain_onset(text: str | None) -> str | None:
                      r"the day after|next mornings?|when i wake|overnight|later that night|"
                      r"that evening|hours later|a few hours after|later on)\b"),
         ("during", r"\b(during|while|whilst|mid[- ]?run|in the middle|halfway|half way|"
+                   r"towards? the end|end of (my |the )?(long )?runs?|last (few|couple of) miles|"
+                   r"later in the run|into (the|my|every) run|"
                    r"as i run|when i'?m running|when running|after (a|the first) (few|couple)|"
                    r"after \d+ ?(k|km|miles?|minutes|mins))\b"),
         ("after", r"\b(after|afterwards|post[- ]?run|once i stop|when i stop|when i finish|"

@@ -16,9 +16,11 @@ LABELS = {"dose": "How long / how many", "how_to": "How to do it",
           "mistakes": "Common mistakes", "helps": "What it helps"}
 PATTERNS = (
     ("dose", r"\b(how long|how many|how often|how much|reps?|repetitions?|sets?|seconds?|"
-             r"secs?|minutes?|hold (it|them|that)|times a (week|day)|every day|daily|per week)\b"),
+             r"secs?|minutes?|hold (it|them|that)|times a (week|day)|every day|daily|per week|"
+             r"before or after|when should i (do|stretch))\b"),
     ("mistakes", r"\b(mistakes?|avoid|wrong|errors?|careful|watch out|don'?ts?)\b"),
     ("helps", r"\b(why|what (does|do) (it|they|that|this) (help|do)|what('?s| is) it for|"
+              r"do i (actually |really )?need (it|them|one)|"
               r"what is the point|benefits?|does it help|how does (it|that) help)\b"),
     ("how_to", r"\b(how (do|should|can) i (do|start|get)|how to|steps?|technique|show me|"
                r"what do i do|instructions?|easier version|easier)\b"),

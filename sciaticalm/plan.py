@@ -166,6 +166,19 @@ def statement_messages(answers: Answers, lib: Library, *, extras: tuple[str, ...
     return messages
 
 
+def first_topic(answers: Answers, lib: Library, extras: tuple[str, ...] = ()) -> str | None:
+    """The topic of the first advice a statement reply gives (what "how do I fix it?"
+    is then about)."""
+    contributors = score_contributors(answers)
+    if contributors:
+        refs = lib.plan["contributors"][contributors[0].id]["advice"]
+    elif extras:
+        refs = lib.plan["statements"]["extras"][extras[0]]["advice"]
+    else:
+        return None
+    return str(refs[0]).partition("/")[0]
+
+
 def _section(step: int, heading: str, refs: list[str], lib: Library) -> str:
     lines = [f"**{step}. {heading}**"]
     lines += [render_brief(lib.item(ref)) for ref in refs]
