@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sciaticalm.answers import parse_answer
+from sciaticalm.answers import parse_answer, parse_screen
 
 
 @pytest.mark.parametrize(
@@ -48,3 +48,11 @@ from sciaticalm.answers import parse_answer
 )
 def test_parse_answer(slot: str, text: str | None, expected: str | None) -> None:
     assert parse_answer(slot, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("ok then no to all of them", "no"), ("right, no", "no"), ("ok", "yes"),
+    ("okay yes", "yes"), ("no to both", "no"),
+])
+def test_a_filler_before_the_answer_is_not_a_yes(text: str, expected: str) -> None:
+    assert parse_screen(text) == expected
