@@ -159,8 +159,13 @@ def _alias_in(alias: str, tokens: list[str], joined: str) -> bool:
     target = " ".join(alias_tokens)
     for i in range(len(tokens) - n + 1):
         words = tokens[i : i + n]
+        gram = " ".join(words)
+        # A typo keeps the first letter and about the length (and this check is cheap:
+        # difflib below is what a turn's CPU would otherwise go on).
+        if gram[0] != target[0] or abs(len(gram) - len(target)) > 2:
+            continue
         # Word by word too: "stretches help" is no typo of "hip stretches".
-        if difflib.SequenceMatcher(None, " ".join(words), target).ratio() >= 0.85 and all(
+        if difflib.SequenceMatcher(None, gram, target).ratio() >= 0.85 and all(
                 difflib.SequenceMatcher(None, w, a).ratio() >= 0.7
                 for w, a in zip(words, alias_tokens, strict=True)):
             return True
