@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import channel, emergency_guard, ensure_disclaimer, requested_item_id
+from actions.common import AdviceAction, channel, requested_item_id
 from sciaticalm.aspects import LABELS, has_aspect, other_aspects, parse_aspect, render_aspect
-from sciaticalm.content import Item, Library, library
+from sciaticalm.content import Item, Library
 from sciaticalm.render import fill, item_buttons, render_item, render_overview
 
 LAST_ITEM_SLOT = "last_item"
@@ -55,7 +55,7 @@ def aspect_message(item: Item, aspect: str) -> dict[str, Any]:
     return {"text": render_aspect(item, aspect), "buttons": buttons}
 
 
-class TopicAdviceAction(Action):
+class TopicAdviceAction(AdviceAction):
     """Base for the topic actions; subclasses set the names."""
 
     action_name = ""
@@ -68,18 +68,12 @@ class TopicAdviceAction(Action):
     def name(self) -> str:
         return self.action_name
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        lib = library()
-        if self.blocked_after_emergency and emergency_guard(dispatcher, tracker, lib):
-            return []
-        events = ensure_disclaimer(dispatcher, tracker, lib)
+    def advise(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+               lib: Library) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text")
         items = topic_items(lib, self.topic, text, requested_item_id(tracker))
         # what a follow-up ("how long do I hold it?", "how long for each?") is about
         ref = f"{self.topic}/{items[0].id}" if len(items) == 1 else self.topic
-        events.append(SlotSet(LAST_ITEM_SLOT, ref))
         for message in topic_messages(lib, self.topic, self.intent, text,
                                       requested_item_id(tracker),
                                       detailed_overview=self.detailed_overview):
@@ -88,7 +82,7 @@ class TopicAdviceAction(Action):
         if self.closing:
             dispatcher.utter_message(text=fill(lib.contact[self.closing]["text"], lib,
                                                channel(tracker)))
-        return events
+        return [SlotSet(LAST_ITEM_SLOT, ref)]
 
 
 class ActionCausesAdvice(TopicAdviceAction):

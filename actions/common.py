@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from sciaticalm.content import Library
+from sciaticalm.content import Library, library
 from sciaticalm.render import fill
 
 DISCLAIMER_SLOT = "disclaimer_shown"
@@ -49,3 +50,25 @@ def requested_item_id(tracker: Tracker) -> str | None:
     """The `item` entity of the latest message (set by item buttons)."""
     value = next(tracker.get_latest_entity_values("item"), None)
     return str(value) if value else None
+
+
+class AdviceAction(Action, ABC):
+    """An action that gives advice: after an emergency it reminds the visitor to get help
+    instead (unless `blocked_after_emergency` is off), and the first advice of a
+    conversation comes after the disclaimer. Subclasses write `advise`."""
+
+    blocked_after_emergency = True
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        lib = library()
+        if self.blocked_after_emergency and emergency_guard(dispatcher, tracker, lib):
+            return []
+        events = ensure_disclaimer(dispatcher, tracker, lib)
+        return [*events, *self.advise(dispatcher, tracker, lib)]
+
+    @abstractmethod
+    def advise(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+               lib: Library) -> list[dict[str, Any]]:
+        """Send the advice; return the events to record."""

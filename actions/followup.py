@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice import LAST_ITEM_SLOT, aspect_message, topic_messages
-from actions.common import channel, emergency_guard, ensure_disclaimer
+from actions.common import AdviceAction, channel
 from sciaticalm.aspects import has_aspect, parse_aspect
-from sciaticalm.content import TOPIC_INTENTS, Library, library
+from sciaticalm.content import TOPIC_INTENTS, Library
 from sciaticalm.render import fill, item_buttons, render_item
 
 
@@ -26,34 +26,25 @@ def topic_followup(lib: Library, topic_name: str, aspect: str | None) -> dict[st
     return topic_messages(lib, topic_name, TOPIC_INTENTS[topic_name], None, None)[0]
 
 
-class ActionFollowupAnswer(Action):
+class ActionFollowupAnswer(AdviceAction):
     def name(self) -> str:
         return "action_followup_answer"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        lib = library()
-        if emergency_guard(dispatcher, tracker, lib):
-            return []
-        events = ensure_disclaimer(dispatcher, tracker, lib)
+    def advise(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+               lib: Library) -> list[dict[str, Any]]:
         ref = str(tracker.get_slot(LAST_ITEM_SLOT) or "")
         aspect = next(tracker.get_latest_entity_values("aspect"), None) or parse_aspect(
             tracker.latest_message.get("text"))
         if ref in lib.topics:  # after an overview: "how long for each?"
             message = topic_followup(lib, ref, str(aspect) if aspect else None)
-            message["text"] = fill(message["text"], lib, channel(tracker))
-            dispatcher.utter_message(**message)
-            return events
-        try:
-            item = lib.item(ref)
-        except KeyError:
-            dispatcher.utter_message(response="utter_ask_rephrase")
-            return events
-        if aspect and has_aspect(item, str(aspect)):
-            message = aspect_message(item, str(aspect))
         else:
-            message = {"text": render_item(item)}
+            try:
+                item = lib.item(ref)
+            except KeyError:
+                dispatcher.utter_message(response="utter_ask_rephrase")
+                return []
+            message = (aspect_message(item, str(aspect))
+                       if aspect and has_aspect(item, str(aspect)) else {"text": render_item(item)})
         message["text"] = fill(message["text"], lib, channel(tracker))
         dispatcher.utter_message(**message)
-        return events
+        return []

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice import LAST_ITEM_SLOT, PRECISE_ASPECTS, topic_items
-from actions.common import channel, emergency_guard, ensure_disclaimer
+from actions.common import AdviceAction, channel
 from sciaticalm.aspects import has_aspect, parse_aspect, render_aspect
-from sciaticalm.content import Library, library
+from sciaticalm.content import Library
 from sciaticalm.render import fill, render_brief, render_overview
 from sciaticalm.several_questions import Asked, topics_asked
 
@@ -28,20 +28,13 @@ def answer_for(lib: Library, asked: Asked) -> str:
     return render_overview(lib.topic(asked.topic))
 
 
-class ActionSeveralTopics(Action):
+class ActionSeveralTopics(AdviceAction):
     def name(self) -> str:
         return "action_several_topics"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        lib = library()
-        if emergency_guard(dispatcher, tracker, lib):
-            return []
-        events = ensure_disclaimer(dispatcher, tracker, lib)
+    def advise(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+               lib: Library) -> list[dict[str, Any]]:
         asked = topics_asked(tracker.latest_message.get("text"), lib)
         for a in asked:
             dispatcher.utter_message(text=fill(answer_for(lib, a), lib, channel(tracker)))
-        if asked:
-            events.append(SlotSet(LAST_ITEM_SLOT, asked[-1].topic))
-        return events
+        return [SlotSet(LAST_ITEM_SLOT, asked[-1].topic)] if asked else []

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice import LAST_ITEM_SLOT
-from actions.common import channel, emergency_guard, ensure_disclaimer
-from sciaticalm.content import library
+from actions.common import AdviceAction, channel
+from sciaticalm.content import Library
 from sciaticalm.plan import Answers, first_topic, statement_messages
 from sciaticalm.render import fill
 from sciaticalm.situation import Situation, read_situation
@@ -23,17 +23,12 @@ from sciaticalm.situation import Situation, read_situation
 OFFER = ("start_assessment", "ask_strengthening", "ask_stretching")
 
 
-class ActionSituationAdvice(Action):
+class ActionSituationAdvice(AdviceAction):
     def name(self) -> str:
         return "action_situation_advice"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        lib = library()
-        if emergency_guard(dispatcher, tracker, lib):
-            return []
-        events = ensure_disclaimer(dispatcher, tracker, lib)
+    def advise(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+               lib: Library) -> list[dict[str, Any]]:
         situation = _latest_situation(tracker)
         answers = Answers(**{k: tracker.get_slot(k) for k in Answers.__dataclass_fields__
                              if k != "urgent_screen"})
@@ -45,7 +40,7 @@ class ActionSituationAdvice(Action):
             dispatcher.utter_message(text=fill(text, lib, ch))
         dispatcher.utter_message(text=fill(messages[-1], lib, ch), buttons=_offer_buttons(lib))
         topic = first_topic(answers, lib, situation.extras)
-        return [*events, SlotSet(LAST_ITEM_SLOT, topic)] if topic else events
+        return [SlotSet(LAST_ITEM_SLOT, topic)] if topic else []
 
 
 def _latest_situation(tracker: Tracker) -> Situation:
@@ -59,7 +54,7 @@ def _latest_situation(tracker: Tracker) -> Situation:
     return Situation()
 
 
-def _offer_buttons(lib: Any) -> list[dict[str, str]]:
+def _offer_buttons(lib: Library) -> list[dict[str, str]]:
     menu = {t["intent"]: t for t in lib.menu["topics"]}
     return [{"title": menu[i]["label"], "payload": menu[i]["payload"]}
             for i in OFFER if i in menu]
