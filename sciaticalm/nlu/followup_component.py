@@ -13,13 +13,13 @@ import re
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT
 from rasa.shared.nlu.training_data.message import Message
 
 from sciaticalm.aspects import parse_aspect
 from sciaticalm.content import TOPIC_INTENTS, library
 from sciaticalm.nlu.overrides import (
-    ConversationComponent,
+    ConversationReader,
     set_entities,
     set_intent,
     whole_message_entity,
@@ -66,26 +66,17 @@ def is_followup(text: str, last_item: str | None) -> str | None:
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
                            DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR],
                           is_trainable=False)
-class FollowUpComponent(ConversationComponent):
+class FollowUpComponent(ConversationReader):
     """Sets `ask_followup` for a follow-up about the last item talked about."""
 
-    def process(self, messages: list[Message],
-                tracker: DialogueStateTracker | None = None) -> list[Message]:
-        if tracker is None or not tracker.events or tracker.active_loop_name:
-            return messages  # conversation only (see SituationComponent)
-        last_item = tracker.get_slot("last_item")
-        for message in messages:
-            text = message.get(TEXT)
-            if not isinstance(text, str) or text.lstrip().startswith("/"):
-                continue
-            aspect = is_followup(text, last_item)
-            if aspect:
-                _set(message, FOLLOWUP_INTENT, "aspect", aspect)
-                continue
-            about = item_question(text, (message.get(INTENT) or {}).get("name"))
-            if about:
-                _set(message, about[0], "item", about[1])
-        return messages
+    def read(self, message: Message, text: str, tracker: DialogueStateTracker) -> None:
+        aspect = is_followup(text, tracker.get_slot("last_item"))
+        if aspect:
+            _set(message, FOLLOWUP_INTENT, "aspect", aspect)
+            return
+        about = item_question(text, (message.get(INTENT) or {}).get("name"))
+        if about:
+            _set(message, about[0], "item", about[1])
 
 
 def _set(message: Message, intent: str, name: str, value: str) -> None:

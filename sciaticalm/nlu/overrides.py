@@ -9,6 +9,7 @@ from typing import Any
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -51,3 +52,27 @@ class ConversationComponent(GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
+
+
+class ConversationReader(ConversationComponent):
+    """A component that reads typed messages in a conversation only: `rasa test nlu` (the
+    classifier's gate) and /model/parse parse with an empty tracker and so judge the
+    classifier alone; button payloads ("/intent") are left as they are."""
+
+    outside_the_assessment_only = True
+
+    def process(self, messages: list[Message],
+                tracker: DialogueStateTracker | None = None) -> list[Message]:
+        if tracker is None or not tracker.events:
+            return messages
+        if self.outside_the_assessment_only and tracker.active_loop_name:
+            return messages
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str) and text.strip() and not text.lstrip().startswith("/"):
+                self.read(message, text, tracker)
+        return messages
+
+    def read(self, message: Message, text: str, tracker: DialogueStateTracker) -> None:
+        """Set the message's intent and entities from its text, where it applies."""
+        raise NotImplementedError

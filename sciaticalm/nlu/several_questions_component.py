@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from sciaticalm.content import library
 from sciaticalm.nlu.overrides import (
-    ConversationComponent,
+    ConversationReader,
     set_entities,
     set_intent,
     whole_message_entity,
@@ -27,20 +26,12 @@ EXTRACTOR = "SeveralQuestionsComponent"
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
                            DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR],
                           is_trainable=False)
-class SeveralQuestionsComponent(ConversationComponent):
+class SeveralQuestionsComponent(ConversationReader):
     """Sets `ask_several` with one `topic` entity per topic asked, in order."""
 
-    def process(self, messages: list[Message],
-                tracker: DialogueStateTracker | None = None) -> list[Message]:
-        if tracker is None or not tracker.events or tracker.active_loop_name:
-            return messages
-        for message in messages:
-            text = message.get(TEXT)
-            if not isinstance(text, str) or text.lstrip().startswith("/"):
-                continue
-            asked = topics_asked(text, library())
-            if asked:
-                set_entities(message, [whole_message_entity(message, "topic", a.topic, EXTRACTOR)
-                                       for a in asked], replacing={"topic"})
-                set_intent(message, SEVERAL_INTENT)
-        return messages
+    def read(self, message: Message, text: str, tracker: DialogueStateTracker) -> None:
+        asked = topics_asked(text, library())
+        if asked:
+            set_entities(message, [whole_message_entity(message, "topic", a.topic, EXTRACTOR)
+                                   for a in asked], replacing={"topic"})
+            set_intent(message, SEVERAL_INTENT)

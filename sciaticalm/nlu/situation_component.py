@@ -15,11 +15,11 @@ import re
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT
 from rasa.shared.nlu.training_data.message import Message
 
 from sciaticalm.nlu.overrides import (
-    ConversationComponent,
+    ConversationReader,
     set_entities,
     set_intent,
     whole_message_entity,
@@ -50,23 +50,13 @@ def domain_word_count(text: str) -> int:
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
                            DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR],
                           is_trainable=False)
-class SituationComponent(ConversationComponent):
+class SituationComponent(ConversationReader):
     """Sets `describe_situation` for statements; turns scope refusals into the fallback."""
 
-    def process(self, messages: list[Message],
-                tracker: DialogueStateTracker | None = None) -> list[Message]:
-        if tracker is None or not tracker.events:
-            # Read in a conversation only. `rasa test nlu` (the classifier's gate) and
-            # /model/parse parse with an empty tracker: they judge the classifier alone.
-            return messages
-        in_form = bool(tracker.active_loop_name)
-        for message in messages:
-            text = message.get(TEXT)
-            if isinstance(text, str) and text.strip() and not text.lstrip().startswith("/"):
-                self._process_one(message, text, in_form)
-        return messages
+    outside_the_assessment_only = False  # the vocabulary guard applies inside it too
 
-    def _process_one(self, message: Message, text: str, in_form: bool) -> None:
+    def read(self, message: Message, text: str, tracker: DialogueStateTracker) -> None:
+        in_form = bool(tracker.active_loop_name)
         intent = (message.get(INTENT) or {}).get("name")
         if not in_form and intent in OVERRIDABLE:
             situation = read_situation(text)
