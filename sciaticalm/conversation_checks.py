@@ -114,15 +114,20 @@ def _text_list(value: Any, where: str, *, nested: bool = False) -> list[Any]:
     return items
 
 
+def _known_mapping(raw: Any, where: str, known: Any, what: str, keys: str) -> None:
+    """Fail unless `raw` is a mapping whose keys are all in `known`."""
+    if not isinstance(raw, dict):
+        raise SuiteError(f"{where}: {what}must be a mapping, got {raw!r}")
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise SuiteError(f"{where}: unknown {keys}(s) {unknown}; "
+                         f"known keys: {', '.join(known)}")
+
+
 def _validate_expect(raw: Any, where: str) -> dict[str, Any]:
     if raw is None:
         return {}
-    if not isinstance(raw, dict):
-        raise SuiteError(f"{where}: expect must be a mapping, got {raw!r}")
-    unknown = sorted(set(raw) - set(CHECK_KEYS))
-    if unknown:
-        raise SuiteError(f"{where}: unknown check key(s) {unknown}; "
-                         f"known keys: {', '.join(CHECK_KEYS)}")
+    _known_mapping(raw, where, CHECK_KEYS, "expect ", "check key")
     expect: dict[str, Any] = {}
     for key, value in raw.items():
         at = f"{where}.{key}"
@@ -181,12 +186,7 @@ def parse_suite(data: Any, name: str = "suite", path: Path | None = None) -> Sui
     seen: set[str] = set()
     for i, raw in enumerate(raw_conversations):
         where = f"{name}: conversations[{i}]"
-        if not isinstance(raw, dict):
-            raise SuiteError(f"{where}: must be a mapping, got {raw!r}")
-        unknown = sorted(set(raw) - set(CONVERSATION_KEYS))
-        if unknown:
-            raise SuiteError(f"{where}: unknown key(s) {unknown}; "
-                             f"known keys: {', '.join(CONVERSATION_KEYS)}")
+        _known_mapping(raw, where, CONVERSATION_KEYS, "", "key")
         conv_name = raw.get("name")
         if not isinstance(conv_name, str) or not conv_name.strip():
             raise SuiteError(f"{where}: `name` must be a non-empty string")
