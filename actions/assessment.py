@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -32,6 +33,8 @@ SIDE_RESPONSES = {
     "greet": "utter_greet_in_form",
 }
 SIDE_CONFIDENCE = 0.6
+# Asked again whenever the assessment starts, since warning signs can appear at any time.
+SCREEN_SLOTS = ("emergency_screen", "urgent_screen")
 
 
 def screen_outcome(slot: str, value: str) -> str | None:
@@ -60,7 +63,7 @@ class ValidateAssessmentForm(FormValidationAction):
         # once its answer has been validated and the level recorded: rasa_sdk validates
         # only the slots this returns, so ending before that would lose the escalation.
         recorded = TIER_RANK.get(tracker.get_slot("triage_level") or "", 0)
-        for slot in ("emergency_screen", "urgent_screen"):
+        for slot in SCREEN_SLOTS:
             value = tracker.get_slot(slot)
             level = screen_outcome(slot, value) if isinstance(value, str) else None
             if level and recorded >= TIER_RANK[level]:
@@ -139,3 +142,16 @@ def _validator(slot: str) -> Callable[..., Awaitable[dict[str, Any]]]:
 
 for _slot in PARSERS:
     setattr(ValidateAssessmentForm, f"validate_{_slot}", _validator(_slot))
+
+
+class ActionStopAssessment(Action):
+    """Confirm the stop and forget the safety screen's answers, so a restart begins, as its
+    introduction says, with the safety check; the other answers are kept and not asked again."""
+
+    def name(self) -> str:
+        return "action_stop_assessment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_assessment_stopped")
+        return [SlotSet(slot, None) for slot in SCREEN_SLOTS]

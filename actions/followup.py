@@ -10,9 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice import LAST_ITEM_SLOT, aspect_message, topic_messages
 from actions.common import AdviceAction, channel
-from sciaticalm.aspects import has_aspect, parse_aspect
+from sciaticalm.aspects import OTHERS, has_aspect, parse_aspect
 from sciaticalm.content import TOPIC_INTENTS, Library
-from sciaticalm.render import fill, item_buttons, render_item
+from sciaticalm.render import fill, item_buttons, render_brief, render_item
 
 
 def topic_followup(lib: Library, topic_name: str, aspect: str | None) -> dict[str, Any]:
@@ -26,6 +26,15 @@ def topic_followup(lib: Library, topic_name: str, aspect: str | None) -> dict[st
     return topic_messages(lib, topic_name, TOPIC_INTENTS[topic_name], None, None)[0]
 
 
+def others_message(lib: Library, ref: str) -> dict[str, Any]:
+    """"And the other ones?" after one item: the rest of its topic, one line each, with
+    buttons for each in full."""
+    topic_name, _, item_id = ref.partition("/")
+    topic = lib.topic(topic_name)
+    lines = [render_brief(i) for i in topic.items if i.id != item_id]
+    return {"text": "\n".join(lines), "buttons": item_buttons(topic, TOPIC_INTENTS[topic_name])}
+
+
 class ActionFollowupAnswer(AdviceAction):
     def name(self) -> str:
         return "action_followup_answer"
@@ -37,6 +46,8 @@ class ActionFollowupAnswer(AdviceAction):
             tracker.latest_message.get("text"))
         if ref in lib.topics:  # after an overview: "how long for each?"
             message = topic_followup(lib, ref, str(aspect) if aspect else None)
+        elif aspect == OTHERS and ref.partition("/")[0] in lib.topics:
+            message = others_message(lib, ref)
         else:
             try:
                 item = lib.item(ref)

@@ -18,6 +18,7 @@ from actions.common import AdviceAction, channel
 from sciaticalm.content import Library
 from sciaticalm.plan import Answers, first_topic, statement_messages
 from sciaticalm.render import fill
+from sciaticalm.several_questions import items_asked
 from sciaticalm.situation import Situation, read_situation
 
 OFFER = ("start_assessment", "ask_strengthening", "ask_stretching")
@@ -32,9 +33,10 @@ class ActionSituationAdvice(AdviceAction):
         situation = _latest_situation(tracker)
         answers = Answers(**{k: tracker.get_slot(k) for k in Answers.__dataclass_fields__
                              if k != "urgent_screen"})
+        asked = tuple(items_asked(tracker.latest_message.get("text"), lib))
         messages = statement_messages(answers, lib, extras=situation.extras,
                                       condition=situation.condition,
-                                      load_detail=situation.load_detail)
+                                      load_detail=situation.load_detail, asked=asked)
         ch = channel(tracker)
         for text in messages[:-1]:
             dispatcher.utter_message(text=fill(text, lib, ch))

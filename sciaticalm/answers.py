@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 
 YES_WORDS = {"yes", "yeah", "yep", "yup", "y", "ya", "yea", "sure", "definitely", "correct",
              "affirmative", "absolutely", "aye", "ok", "okay", "true"}
@@ -121,6 +122,11 @@ def parse_shoe_age(text: str | None) -> str | None:
     if re.search(r"\b(ancient|ages|forever|falling apart|worn out|worn through|worn down|"
                  r"knackered|really old|very old|years|donkey'?s years|holes?|battered)\b", t):
         return "old"
+    bought = re.search(r"\b(?:from|in|since|bought|got|back in|early|late|mid)\s+"
+                       r"(?:early |late |mid )?(20[0-9]{2})\b", t)
+    if bought and 2000 <= int(bought.group(1)) <= date.today().year:
+        years = date.today().year - int(bought.group(1))
+        return "new" if years == 0 else "mid" if years == 1 else "old"
     distance = re.search(r"(\d[\d,\.]*)\s*(k|km|kms|kilomet\w*|miles?|mi)\b", t)
     if distance:
         value = float(distance.group(1).replace(",", ""))

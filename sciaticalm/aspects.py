@@ -14,7 +14,12 @@ from sciaticalm.content import Item
 ASPECTS = ("dose", "how_to", "mistakes", "helps")
 LABELS = {"dose": "How long / how many", "how_to": "How to do it",
           "mistakes": "Common mistakes", "helps": "What it helps"}
+# Not a part of one item: the rest of its topic ("and the other ones?", "what else?").
+OTHERS = "others"
 PATTERNS = (
+    (OTHERS, r"\b(the others?|the other (ones?|two|three|exercises?|stretch(es)?|tips?|"
+             r"causes?)|other (ones|exercises|stretches|tips)|what else|anything else|"
+             r"any (more|others)|what other)\b"),
     ("dose", r"\b(how long|how many|how often|how much|reps?|repetitions?|sets?|seconds?|"
              r"secs?|minutes?|hold (it|them|that)|times a (week|day)|every day|daily|per week|"
              r"before or after|when should i (do|stretch))\b"),
@@ -22,8 +27,10 @@ PATTERNS = (
     ("helps", r"\b(why|what (does|do) (it|they|that|this) (help|do)|what('?s| is) it for|"
               r"do i (actually |really )?need (it|them|one)|"
               r"what is the point|benefits?|does it help|how does (it|that) help)\b"),
-    ("how_to", r"\b(how (do|should|can) i (do|start|get)|how to|steps?|technique|show me|"
-               r"what do i do|instructions?|easier version|easier)\b"),
+    ("how_to", r"\b(how (do|should|can|would) i (do|start|get|fix|stop|change|correct|improve|"
+               r"tell|know|check|spot)|"
+               r"how to|steps?|technique|show me|what do i do|instructions?|easier version|"
+               r"easier)\b"),
 )
 
 
@@ -39,7 +46,7 @@ def parse_aspect(text: str | None) -> str | None:
 
 
 def has_aspect(item: Item, aspect: str) -> bool:
-    return bool(getattr(item, aspect))
+    return bool(getattr(item, aspect, None))
 
 
 def render_aspect(item: Item, aspect: str) -> str:

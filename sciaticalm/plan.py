@@ -126,11 +126,12 @@ MAX_STATEMENT_SECTIONS = 3
 
 
 def statement_messages(answers: Answers, lib: Library, *, extras: tuple[str, ...] = (),
-                       condition: str | None = None, load_detail: str | None = None
-                       ) -> list[str]:
+                       condition: str | None = None, load_detail: str | None = None,
+                       asked: tuple[str, ...] = ()) -> list[str]:
     """The reply to a runner who described their own situation: what they said and why it
     matters, then the advice for the likeliest causes (up to three, one line per item),
-    then the offer of the assessment. Short enough for a phone: detail is behind buttons."""
+    then any item their questions named that the advice left out (`asked`, refs), then the
+    offer of the assessment. Short enough for a phone: detail is behind buttons."""
     spec = lib.plan
     texts = spec["statements"]
     messages: list[str] = []
@@ -158,10 +159,16 @@ def statement_messages(answers: Answers, lib: Library, *, extras: tuple[str, ...
             sections.append((extra["heading"], list(extra["advice"])))
     if reasons:
         messages.append("\n".join([texts["opening"]["text"], *(f"- {r}" for r in reasons)]))
+    shown: set[str] = set()
     for step, (heading, refs) in enumerate(sections[:MAX_STATEMENT_SECTIONS], start=1):
         lines = [f"**{step}. {heading}**"]
         lines += [f"- **{lib.item(ref).title}**: {lib.item(ref).summary}" for ref in refs[:3]]
+        shown.update(refs[:3])
         messages.append("\n".join(lines))
+    missing = [ref for ref in asked if ref not in shown][:MAX_STATEMENT_SECTIONS]
+    if missing:
+        messages.append("\n".join([texts["asked"]["text"],
+                                   *(render_brief(lib.item(ref)) for ref in missing)]))
     messages.append(texts["offer"]["text"])
     return messages
 

@@ -58,6 +58,24 @@ def topics_asked(text: str | None, lib: Library) -> list[Asked]:
     return asked[:MAX_TOPICS] if len(asked) >= 2 else []
 
 
+def items_asked(text: str | None, lib: Library) -> list[str]:
+    """The items ("topic/item_id") the message's questions name, in order, each once:
+    a story that ends "...and should I get orthotics?" asks about the orthotics."""
+    refs: list[str] = []
+    for part in parts((text or "").lower().replace("\u2019", "'")):
+        question = LEAD.sub("", part)
+        if not QUESTION.match(question) and not part.endswith("?"):
+            continue
+        for topic in TOPIC_INTENTS:
+            if topic == "causes":
+                continue
+            for item in lib.find_items(topic, question):
+                ref = f"{topic}/{item.id}"
+                if ref not in refs:
+                    refs.append(ref)
+    return refs
+
+
 def _topics_of(part: str, keywords: dict[str, list[str]], lib: Library) -> list[str]:
     """The topics a question names, in the order it names them ("is it my shoes or my
     core?"): by the topics' own words, the longest match winning where two overlap

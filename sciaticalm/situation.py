@@ -24,17 +24,22 @@ SENTENCE = re.compile(r"(?<=[.!?;\n])\s+|,\s+(?:and|but|also|plus)\s+|"
 LOAD_TOPIC = re.compile(
     r"\b(miles?|mileage|km|kms|k|kilomet\w*|distance|long runs?|intervals?|hill ?(repeats|reps)?|"
     r"hills|tempo|speed ?work|sprints?|pace|faster|marathon|half|10k|5k|ultra|couch to 5k|"
-    r"c25k|runs? a week|times a week|sessions?|training|plan)\b")
+    r"c25k|runs? a week|times a week|sessions?|training|plan|every (single )?day|daily|"
+    r"twice a day|days? off|rest days?|no rest|(back|got back|getting back) into running|"
+    r"new to running)\b|\b\d+ ?(k|km|mi)\b")
 LOAD_UP = re.compile(
     r"\b(went|gone|jumped|increas\w*|upp?ed|bumped|doubl\w*|trebl\w*|ramp\w*|added|adding|"
     r"started|starting|took up|more|longer|further|extra|built up|building|step(ped)? up|"
-    r"every run is flat out|flat out|loads of|lots of)\b|\bfrom \d+\w* ?\w* to \d+")
+    r"every run is flat out|flat out|loads of|lots of|every (single )?day|daily|twice a day|"
+    r"no rest|without (a )?rest|back into running|new to running|already)\b|"
+    r"\bfrom \d+\w* ?\w* to \d+|\bto \d+ ?\w* (a|per) week from")
 LOAD_DOWN = re.compile(r"\b(cut (back|down)|reduced|less than|dropped|same as|haven'?t changed|"
                        r"no change|steady)\b")
 LOAD_DETAIL = re.compile(r"\bfrom (\d+)\s*(miles?|k|km|kms)?(?: a week| per week| weekly)? to "
                          r"(\d+)\s*(miles?|k|km|kms)?")
 QUESTION = re.compile(r"^(how|what|which|where|when|why|can|could|should|is|are|do|does|will|"
-                      r"would|any)\b")
+                      r"would|any|tell me|show me|explain|describe|give me|talk me through|"
+                      r"i'?d like to know|i want to know|please|pls)\b")
 SHOE_TOPIC = re.compile(r"\b(shoes?|trainers?|runners|sneakers?|pair)\b")
 STRIKE_TOPIC = re.compile(r"\b(land\w*|heel|heels|strike|over ?strid\w*|foot (way )?out in front|"
                           r"stride)\b")
@@ -42,13 +47,19 @@ CORE_TOPIC = re.compile(r"\b(core|strength|planks?|sit ?ups?|crunches|gym|pilate
                         r"abs)\b")
 PAIN_WORDS = re.compile(r"\b(pain|hurts?|hurting|aches?|aching|achy|sore|stiff|tight|niggles?)\b")
 EXTRAS = {
-    "posture": re.compile(r"\b(slouch\w*|hunch\w*|lean(ing)? forward|bent over|shoulders up)\b"),
+    "posture": re.compile(r"\b(slouch\w*|hunch\w*|lean(ing)? forward|bent over|shoulders up|"
+                          r"shoulders (are |get |go |creep )?(up|tense|tight|raised|round\w*)|"
+                          r"(tense|tight|raised) shoulders|up by my ears)\b"),
     "stretching": re.compile(
         r"\b(don'?t (do any |really )?stretch\w*|never stretch\w*|no stretching|don'?t warm up|"
-        r"tight hamstrings?|hamstrings? (are|is|feel) (super |really |so )?tight|tight hip|"
+        r"(tight|stiff) (hamstrings?|hammies|hips?|hip flexors?)|"
+        r"(hamstrings?|hammies|hip flexors?|hips) (are|is|feel|r|get|getting)( \w+){0,2} "
+        r"(tight|stiff)|can'?t (touch|reach) my toes|barely reach|tight hip|"
         r"(sit|sat|sitting) at a desk|desk (job|all day)|sit(ting)? all day)\b"),
     "orthotics": re.compile(r"\b(flat feet|flat-footed|fallen arches|overpronat\w*|pronat\w*)\b"),
     "support": re.compile(r"\b(minimalist|barefoot|zero drop|flat (shoes|trainers|soles?)|"
+                          r"converse|vans|plimsolls?|canvas (shoes|trainers|sneakers)|"
+                          r"(gym|skate|casual|walking|tennis|football) (shoes|trainers|sneakers)|"
                           r"thin (soles?|shoes|trainers)|fashion (trainers|shoes|sneakers)|"
                           r"everyday (trainers|shoes|sneakers)|cheap (trainers|shoes|sneakers)|"
                           r"(trainers|shoes|sneakers)[^.]{0,30}\b(flat|thin)\b)"),
@@ -56,6 +67,30 @@ EXTRAS = {
 CONDITIONS = re.compile(
     r"\b((herniated|slipped|bulging|prolapsed|ruptured) discs?|disc (problem|issue|herniation|"
     r"bulge|prolapse)s?|sciatica|scoliosis|spondyl\w+|arthritis|stenosis|degenerative disc)\b")
+# A back that was a problem before the running (the article's pre-existing conditions).
+HISTORY = re.compile(
+    r"\b((back|disc|spine|spinal) (problems?|issues?|injury|surgery|operation)|"
+    r"back pain (on and off |for years|for ages|since (i was|my|school|uni)|"
+    r"(way |long )?before i)|"
+    r"(had|have had|had a) (bad |dodgy |weak )?back (for years|for ages|since)|"
+    r"(old|previous|past) (back )?injury)")
+HISTORY_NAME = "long-standing back problem"
+
+
+# A request to be assessed, said with or without a question about causes ("what's causing
+# my back pain, can you check?", "help me pin it down"): the assessment answers it best.
+ASSESS_REQUEST = re.compile(
+    r"\b((can|could|would|will) (you|u) (please |pls )?(check|assess|diagnose|evaluate|"
+    r"work out|figure out|find out|pin (it |that )?down|narrow (it |that )?down|"
+    r"tell what'?s (causing|behind))|"
+    r"help me (to )?(find|figure|work|pin|narrow|get to the bottom|understand what'?s causing)|"
+    r"(assess|check|diagnose|evaluate|examine) me\b|get to the bottom of|"
+    r"pin (it|this|that) down|narrow (it|this|that) down)")
+
+
+def asks_to_be_assessed(text: str | None) -> bool:
+    """The visitor asks the assistant to work out their cause (not just to list causes)."""
+    return bool(text and ASSESS_REQUEST.search(text.lower().replace("\u2019", "'")))
 
 
 @dataclass(frozen=True)
@@ -113,6 +148,8 @@ def read_situation(text: str | None) -> Situation:
         found = CONDITIONS.search(sentence)
         if found and condition is None:
             condition = found.group(1)
+        elif condition is None and HISTORY.search(sentence):
+            condition = HISTORY_NAME
     return Situation(answers=answers, extras=extras, condition=condition, load_detail=detail)
 
 

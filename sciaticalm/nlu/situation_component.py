@@ -24,9 +24,10 @@ from sciaticalm.nlu.overrides import (
     set_intent,
     whole_message_entity,
 )
-from sciaticalm.situation import read_situation
+from sciaticalm.situation import asks_to_be_assessed, read_situation
 
 SITUATION_INTENT = "describe_situation"
+ASSESSMENT_INTENT = "start_assessment"
 FALLBACK_INTENT = "nlu_fallback"
 EXTRACTOR = "SituationComponent"
 # Intents a statement may override; questions with a clear topic keep theirs only when
@@ -58,14 +59,19 @@ class SituationComponent(ConversationReader):
     def read(self, message: Message, text: str, tracker: DialogueStateTracker) -> None:
         in_form = bool(tracker.active_loop_name)
         intent = (message.get(INTENT) or {}).get("name")
-        if not in_form and intent in OVERRIDABLE:
+        if not in_form and intent in OVERRIDABLE | {ASSESSMENT_INTENT}:
             situation = read_situation(text)
-            if situation.found:
+            assess = asks_to_be_assessed(text)
+            if situation.found or assess:
+                # what they said fills the assessment's answers either way
                 set_entities(message, [whole_message_entity(message, slot, value, EXTRACTOR)
                                        for slot, value in situation.answers.items()],
                              replacing=set(situation.answers))
-                set_intent(message, SITUATION_INTENT)
+                set_intent(message, ASSESSMENT_INTENT if assess else SITUATION_INTENT)
                 return
-        if intent == "out_of_scope" and domain_word_count(text) >= MIN_DOMAIN_WORDS:
+        # An "answer" with no question to answer reaches the scope refusal, as out-of-scope
+        # does; in the assistant's own vocabulary it is better met with the likeliest topics.
+        unanswerable = intent == "out_of_scope" or (intent == "inform" and not in_form)
+        if unanswerable and domain_word_count(text) >= MIN_DOMAIN_WORDS:
             set_intent(message, FALLBACK_INTENT,
                        float((message.get(INTENT) or {}).get("confidence") or 0.0))

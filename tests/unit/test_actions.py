@@ -17,7 +17,7 @@ from actions.advice import (
     ActionStretchingAdvice,
     ActionTrainingLoadAdvice,
 )
-from actions.assessment import ValidateAssessmentForm
+from actions.assessment import ActionStopAssessment, ValidateAssessmentForm
 from actions.fallback import ActionDefaultAskAffirmation
 from actions.info import ActionContactHuman, ActionOutOfScope, ActionShowDisclaimer
 from actions.plan import ActionAssessmentPlan
@@ -251,3 +251,29 @@ def test_positive_emergency_screen_sets_triage_and_ends_form(
     action = ValidateAssessmentForm()
     assert asyncio.run(action.required_slots(["emergency_screen", "pain_onset"], dispatcher,
                                              tracker, domain)) == []
+
+
+def test_stopping_forgets_the_screen_but_keeps_the_other_answers(
+    dispatcher, make_tracker, domain
+) -> None:
+    tracker = make_tracker("stop", "stop_assessment",
+                           slots={"emergency_screen": "no", "urgent_screen": "no",
+                                  "pain_onset": "after", "shoe_age": "old"})
+    events = run(ActionStopAssessment(), dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_assessment_stopped"
+    cleared = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert cleared == {"emergency_screen": None, "urgent_screen": None}
+
+
+def test_the_other_ones_after_an_item_are_the_rest_of_its_topic(
+    dispatcher, make_tracker, domain
+) -> None:
+    from actions.followup import ActionFollowupAnswer
+
+    tracker = make_tracker("and the other ones?", "ask_followup",
+                           slots={"last_item": "stretching/hamstring_stretch",
+                                  "disclaimer_shown": True})
+    run(ActionFollowupAnswer(), dispatcher, tracker, domain)
+    text = dispatcher.messages[-1]["text"]
+    assert "Hip flexor" in text and "Cobra" in text and "Hamstring" not in text
+    assert len(text) < 700

@@ -12,6 +12,8 @@ from sciaticalm.nlu.followup_component import is_followup, item_question
     ("how long should I hold it?", "dose"), ("and how many?", "dose"), ("how often?", "dose"),
     ("why?", "helps"), ("what mistakes should I avoid?", "mistakes"),
     ("how long do I hold that one?", "dose"), ("is there an easier version?", "how_to"),
+    ("and the other ones?", "others"), ("what else?", "others"),
+    ("how do i fix it?", "how_to"), ("how do I check it?", "how_to"),
 ])
 def test_follow_ups_name_their_aspect(text: str, aspect: str) -> None:
     assert parse_aspect(text) == aspect

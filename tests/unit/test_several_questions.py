@@ -43,3 +43,13 @@ def test_the_answer_covers_each_topic(dispatcher, make_tracker, domain) -> None:
     assert "Plank" in said[0] and lib.item("strengthening/plank").how_to[0] not in said[0]
     assert "shoe" in said[1].lower()
     assert any(e.get("name") == "last_item" and e.get("value") == "footwear" for e in events)
+
+
+def test_a_story_s_questions_name_their_items() -> None:
+    from sciaticalm.content import library
+    from sciaticalm.several_questions import items_asked
+
+    text = ("My shoes are two years old and my back aches after runs. Are my shoes the "
+            "problem? And should I get orthotics?")
+    assert items_asked(text, library()) == ["footwear/orthotic_inserts"]
+    assert items_asked("my orthotics are new and my back hurts", library()) == []

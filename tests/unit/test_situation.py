@@ -18,13 +18,17 @@ from sciaticalm.situation import read_situation
     ("my trainers have done about 1,000 miles", {"shoe_age": "old"}),
     ("a mate filmed me running and i land really hard on my heels", {"foot_strike": "heel"}),
     ("honestly i never do any core work, i just run", {"strength_work": "none"}),
+    ("upped to 40k a week from about 25 and my back's grumbling", {"load_change": "yes"}),
+    ("been out running every single day since i started", {"load_change": "yes"}),
+    ("my trainers are from 2021, still going strong", {"shoe_age": "old"}),
 ])
 def test_statements_fill_the_assessment_answers(text: str, answers: dict[str, str]) -> None:
     assert read_situation(text).answers == answers
 
 
 def test_questions_say_nothing_about_the_runner() -> None:
-    for text in ("how do i do a plank?", "which shoes help?", "what stretches help?"):
+    for text in ("how do i do a plank?", "which shoes help?", "what stretches help?",
+                 "tell me about planks"):
         assert not read_situation(text).found, text
 
 
@@ -35,6 +39,12 @@ def test_conditions_posture_and_the_size_of_a_jump() -> None:
     assert situation.load_detail == "from 15 to 30 miles" and situation.extras == ("posture",)
     assert read_situation("i sit at a desk all day and never stretch").extras == ("stretching",)
     assert read_situation("i've got really flat feet").extras == ("orthotics",)
+    assert read_situation("my hammies are so tight i can barely reach my knees").extras == (
+        "stretching",)
+    assert read_situation("by the end my shoulders are up by my ears").extras == ("posture",)
+    assert read_situation("i run in my old converse").extras == ("support",)
+    situation = read_situation("I've had back pain on and off for years, way before running")
+    assert situation.condition == "long-standing back problem" and not situation.answers
     situation = read_situation("switched to minimalist barefoot shoes last month")
     assert situation.extras == ("support",) and "shoe_age" not in situation.answers
 
