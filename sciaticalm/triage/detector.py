@@ -37,6 +37,18 @@ SYMPTOM_CONCEPTS = ("sensory", "sensory_sitefree", "weakness", "pain", "strong_p
 CONTEXT_SITES = {"saddle_site", "leg_site", "leg_both", "leg_one", "left", "right", "chest_site",
                  *SYMPTOM_CONCEPTS}
 EXPLICIT_BOTH = ("both", "each", "either", "left", "right")
+# An idiom sets aside what it says, not where: "both legs feel heavy and numb" keeps its legs.
+LEG_SITES = {"leg_site", "leg_both", "leg_one", "leg_function"}
+# A checklist answer after a mention ("Numbness: no", "Fever - none") denies it.
+CHECKLIST_MARKS = {":", "-", "=", "\u2013", "\u2014", "?", "->", "=>"}
+CHECKLIST_NO = {"no", "none", "nope", "nah", "nil", "negative", "n/a", "na", "x",
+                "\u2717", "\u274c", "never", "zero"}
+CHECKLIST_OWN = {"i", "my", "me", "i'm", "im", "i've", "ive", "is", "are", "was", "feels", "feel"}
+# Words that may open a question before its question word ("e.g. is numbness serious?").
+QUESTION_FILLERS = {"e.g.", "eg", "e.g", "i.e.", "ie", "so", "and", "also", "or", "like", "ok",
+                    "okay", "plus", "then", "oh", "hmm", "um", "-", "*", "\u2022", ".", ":"}
+# Fever words that are only shivering: explained by cold or excitement, they are no fever.
+SHIVER_WORDS = ("shiver", "chill")
 
 
 @dataclass(frozen=True)
@@ -184,9 +196,16 @@ class RedFlagDetector:
         # Figures of speech ("fever dream", "hit the wall") are no report of anything.
         idioms = result.get("ctx:idiom", [])
         if idioms:
-            result = {label: spans if label.startswith("ctx:")
+            result = {label: spans if label.startswith("ctx:") or label in LEG_SITES
                       else [s for s in spans if not _overlaps_any(s, idioms)]
                       for label, spans in result.items()}
+        # Shivering on a cold start line, or with excitement, is no fever.
+        cold = result.get("ctx:cold_cause", [])
+        if cold and result.get("fever"):
+            cold_sents = {c.sent.start for c in cold}
+            result["fever"] = [s for s in result["fever"]
+                               if not (s.sent.start in cold_sents
+                                       and s[-1].lower_.startswith(SHIVER_WORDS))]
         # "between my legs" is a saddle site, not a leg site.
         saddle = result.get("saddle_site", [])
         for label in ("leg_site", "leg_both", "leg_one"):
@@ -197,7 +216,8 @@ class RedFlagDetector:
     def _clause_id(self, doc: Doc) -> list[int]:
         ids, current = [], 0
         for tok in doc:
-            if tok.is_sent_start or tok.lower_ in CLAUSE_BREAKS:
+            if tok.is_sent_start or tok.lower_ in CLAUSE_BREAKS or (
+                    tok.is_space and "\n" in tok.text):
                 current += 1
             ids.append(current)
         return ids
@@ -220,7 +240,13 @@ class RedFlagDetector:
         clauses: dict[int, list[Any]] = defaultdict(list)
         for tok in sent:
             clauses[clause[tok.i]].append(tok)
-        general = {cid: self._is_general_question(toks, within) for cid, toks in clauses.items()}
+        # "... asking for me": the message's general questions are about the visitor.
+        own = bool(matches.get("ctx:own_report"))
+        general = {cid: not own and self._is_general_question(toks, within)
+                   for cid, toks in clauses.items()}
+        # "is tingling in my leg normal?" asks whether it is normal: no denial.
+        asked = {cid for cid, toks in clauses.items()
+                 if sent.text.rstrip().endswith("?") and self._asks(toks, within)}
         hypothetical = within("ctx:hypothetical")
         others = within("ctx:other_person")
         past_clauses = self._past_clauses(sent, within, clause)
@@ -251,10 +277,11 @@ class RedFlagDetector:
                         and span.start - n.end < NEGATION_WINDOW):
                     return False
             for n in neg_after:
-                if (clause[n.start] == clause[span.start] and n.start >= span.end
+                if (clause[n.start] == clause[span.start] and clause[n.start] not in asked
+                        and n.start >= span.end
                         and n.start - span.end < NEGATION_WINDOW):
                     return False
-            return True
+            return not self._checklist_no(span, symptom_tokens | blocker_tokens)
 
         mentions: dict[str, list[_Mention]] = {}
         for label in {k for k in matches if not k.startswith("ctx:")}:
@@ -296,6 +323,36 @@ class RedFlagDetector:
                        if clause[tok.i] == cid and tok.i not in naming)
 
     @staticmethod
+    def _checklist_no(span: Span, symptom_tokens: set[int]) -> bool:
+        """A checklist item answered no: "Numbness: no", "Tingling in legs - none". The
+        answer ends its line ("legs numb - no pain though" is no answer)."""
+        doc, end = span.doc, span.sent.end
+        # The item is a label at the start of its line, not a sentence of the visitor's.
+        label = []
+        for i in range(span.start - 1, span.sent.start - 1, -1):
+            if "\n" in doc[i].text:
+                break
+            if not (doc[i].is_space or doc[i].is_punct):
+                label.append(doc[i].lower_)
+        if len(label) > 4 or any(w in CHECKLIST_OWN for w in label):
+            return False
+        for i in range(span.end, min(end, span.end + 8)):
+            tok = doc[i]
+            if "\n" in tok.text:
+                return False
+            if tok.text not in CHECKLIST_MARKS:
+                continue
+            j = i + 1
+            while j < end and doc[j].is_space and "\n" not in doc[j].text:
+                j += 1
+            if j >= end or doc[j].lower_ not in CHECKLIST_NO or j in symptom_tokens:
+                return False
+            after = doc[j + 1] if j + 1 < len(doc) else None
+            return (after is None or "\n" in after.text
+                    or (after.is_punct and after.text not in CHECKLIST_MARKS))
+        return False
+
+    @staticmethod
     def _answered_no(sent: Span, following: Span, matches: dict[str, list[Span]]) -> bool:
         """A question echoed and answered "no" by the visitor: "night pain? nah, I sleep fine"."""
         if not sent.text.rstrip().endswith("?"):
@@ -312,20 +369,36 @@ class RedFlagDetector:
         return any(sent.start <= s.start and s.end <= sent.end
                    for s in matches.get("ctx:denies_previous", []))
 
-    def _is_general_question(self, clause_tokens: list[Any], within: Any) -> bool:
-        """A question about a sign in general ("is numbness serious?"), not a report."""
-        if not clause_tokens:
+    @staticmethod
+    def _opening(clause_tokens: list[Any]) -> Any:
+        """The clause's first word; a filler or a line break may come before it
+        ("e.g. is numbness in the legs serious?")."""
+        words = list(clause_tokens)
+        while words and (words[0].is_space or words[0].lower_ in QUESTION_FILLERS):
+            words.pop(0)
+        return words[0] if words else None
+
+    def _asks(self, clause_tokens: list[Any], within: Any) -> bool:
+        """The clause opens with a question word ("is", "does", "can" ...)."""
+        first = self._opening(clause_tokens)
+        if first is None:
             return False
-        first = clause_tokens[0]
         doc = first.doc
-        starts_question = any(s.start == first.i for s in within("ctx:question_start")) and not (
+        return any(s.start == first.i for s in within("ctx:question_start")) and not (
             first.i + 1 < len(doc) and doc[first.i + 1].norm_ == "not"
         )
+
+    def _is_general_question(self, clause_tokens: list[Any], within: Any) -> bool:
+        """A question about a sign in general ("is numbness serious?"), not a report."""
+        first = self._opening(clause_tokens)
+        if first is None:
+            return False
+        doc = first.doc
         # "is it normal to not feel the paper when I wipe?" asks about oneself.
         if any(s.start == first.i for s in within("ctx:report_question")):
             return False
         # A clause that merely ends in "?" ("sciatica in both legs now??") is still a report.
-        if not starts_question:
+        if not self._asks(clause_tokens, within):
             return False
         for tok in clause_tokens:
             if tok.lower_ in self._first_person:

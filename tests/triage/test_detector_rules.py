@@ -117,3 +117,67 @@ def test_a_later_message_without_a_site_does_not_revive_an_old_one() -> None:
 ])
 def test_reports_of_others_echoes_idioms_and_curiosity_are_not_reports(text: str) -> None:
     assert default_detector().detect(text).level is None
+
+
+@pytest.mark.parametrize(("text", "level"), [
+    # retention and hesitancy in plain words
+    ("tried to wee before the race but nothing, back is agony", "emergency"),
+    ("8 hours without a pee now and my back is killing me", "emergency"),
+    ("struggling to get the wee to start since my back went", "emergency"),
+    # erections told plainly, and the abbreviation
+    ("can't keep it up in bed since my back flared", "emergency"),
+    ("ED since my back went, is it connected?", "emergency"),
+    # the saddle told as where a seat sits
+    ("numb round where the bike saddle goes", "emergency"),
+    # emoji legs
+    ("🦶🦶 both numb since my run", "emergency"),
+    ("left 🦵 tingly since the long run", "urgent"),
+    # a collision told as an everyday event
+    ("a van slammed into me at the crossing, lower back in bits", "emergency"),
+    # paraesthesia by what it feels like
+    ("my foot feels fizzy on the outside since the back went", "urgent"),
+    # an idiom sets aside its own words, not the legs it names
+    ("both legs feel heavy and tingling since yesterday", "emergency"),
+    # a checklist item answered yes, and one answered no before a new line
+    ("Checklist:\n- numbness: yes in my left foot\n- fever: no", "urgent"),
+    ("Numbness: no\nTingling: both legs", "emergency"),
+    # "is X normal?" about oneself asks, it does not deny
+    ("is numbness in my right foot normal after a long run?", "urgent"),
+    ("painkillers don't take the edge off, back pain every day", "urgent"),
+    ("extra hole in my belt and I'm not trying, back aches", "urgent"),
+    ("my spine curves more than it used to", "urgent"),
+])
+def test_round_six_concepts_are_reported(text: str, level: str) -> None:
+    assert default_detector().detect(text).level == level
+
+
+def test_a_general_question_made_ones_own_is_a_report() -> None:
+    detector = default_detector()
+    previous = "does numbness in your foot mean anything with back pain?"
+    assert detector.detect(previous).level is None
+    later = "asking for myself, my right foot, since Tuesday"
+    assert detector.detect_in_context(later, previous).level == "urgent"
+
+
+def test_no_warning_from_the_bowels_asks_the_safety_question() -> None:
+    result = default_detector().detect("poo comes with no warning now since my back went")
+    assert result.question == "continence" and result.question_tier == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "marathon fever has got me, signed up for three!",
+    "chest and back day yesterday, now lower back is tight",
+    "shivering at the start pen in the freezing cold, back tight after",
+    "got shivers of excitement at the finish, how do I strengthen my back?",
+    "- numbness: none\n- fever: no\n- bladder: fine\njust stiffness",
+    "e.g. can running cause tingling in the legs?",
+    "weight loss advice for a runner with a bad back?",
+    "my calves are screaming after hill reps, back ok",
+    "my leg went to sleep sitting on the floor, fine after a few minutes",
+    "Ed from my club says stretch more, back tight",
+    "my love life is great thanks, back is stiff though",
+    "tried to go for a run but nothing doing, back too stiff",
+])
+def test_round_six_look_alikes_are_not_reports(text: str) -> None:
+    result = default_detector().detect(text)
+    assert result.level is None and result.question is None, result
