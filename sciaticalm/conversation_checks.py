@@ -266,6 +266,7 @@ def project_texts_from(domain: dict[str, Any], lib: Library) -> ProjectTexts:
     for response in REFUSAL_RESPONSES:
         refusals += _domain_texts(domain, response)
     fallbacks = [t for r in FALLBACK_RESPONSES for t in _domain_texts(domain, r)]
+    fallbacks.append(lib.menu["second_miss"]["text"])  # what a second miss in a row says
     disclaimers = [lib.disclaimer[k]["text"] for k in DISCLAIMER_KEYS]
     escalation = {level: _first_sentence(lib.escalation[level]["action"])
                   for level in ("emergency", "urgent")}

@@ -172,6 +172,25 @@ def test_fallback_offers_likeliest_topics(dispatcher, make_tracker, domain) -> N
     assert payloads[-1] == "/out_of_scope" and len(payloads) == 4
 
 
+def test_a_second_miss_in_a_row_offers_the_assessment_or_a_person(
+    dispatcher, make_tracker, domain
+) -> None:
+    missed = [user_event("shoos stretchy", "nlu_fallback"),
+              {"event": "action", "name": "action_default_ask_affirmation"},
+              {"event": "action", "name": "action_listen"}]
+    tracker = make_tracker("blorp the thing", "nlu_fallback", events=missed)
+    run(ActionDefaultAskAffirmation(), dispatcher, tracker, domain)
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert payloads == ["/start_assessment", "/ask_human"]
+    understood = [user_event("what stretches help", "ask_stretching"),
+                  {"event": "action", "name": "action_stretching_advice"},
+                  {"event": "action", "name": "action_listen"}]
+    dispatcher.messages.clear()
+    run(ActionDefaultAskAffirmation(), dispatcher,
+        make_tracker("blorp the thing", "nlu_fallback", events=understood), domain)
+    assert dispatcher.messages[0]["response"] == "utter_did_you_mean"
+
+
 def test_escalation_followup_keeps_highest_level_and_all_signs(
     dispatcher, make_tracker, domain
 ) -> None:
