@@ -85,7 +85,9 @@ ASSESS_REQUEST = re.compile(
     r"tell what'?s (causing|behind))|"
     r"help me (to )?(find|figure|work|pin|narrow|get to the bottom|understand what'?s causing)|"
     r"(assess|check|diagnose|evaluate|examine) me\b|get to the bottom of|"
-    r"pin (it|this|that) down|narrow (it|this|that) down)")
+    r"pin (it|this|that) down|narrow (it|this|that) down|"
+    r"which (one|of (these|those|them)|cause|reason) (is|applies|fits) (most likely )?"
+    r"(to |for )?me|how do i (know|tell|find out) which (one|cause|of these))")
 
 
 def asks_to_be_assessed(text: str | None) -> bool:

@@ -101,3 +101,18 @@ def test_the_component_reads_statements_in_a_conversation_only() -> None:
     # the assistant's own vocabulary is never refused: at worst the two-stage fallback
     assert _parsed("during my runs", "out_of_scope", talking)[0] == "nlu_fallback"
     assert _parsed("best pizza in town", "out_of_scope", talking)[0] == "out_of_scope"
+
+
+@pytest.mark.parametrize(("text", "assess"), [
+    ("whats causing my back pain, can you check", True),
+    ("why does it hurt after running? help me pin it down", True),
+    ("can u work out what's behind it", True),
+    ("which one is most likely for me?", True),
+    ("what causes back pain after running?", False),
+    ("which stretches help?", False),
+])
+def test_a_request_to_be_assessed_is_told_from_a_question_about_causes(
+        text: str, assess: bool) -> None:
+    from sciaticalm.situation import asks_to_be_assessed
+
+    assert asks_to_be_assessed(text) is assess
