@@ -120,7 +120,9 @@ def parse_shoe_age(text: str | None) -> str | None:
                  r"last month|this month)\b", t):
         return "new"
     if re.search(r"\b(ancient|ages|forever|falling apart|worn out|worn through|worn down|"
-                 r"knackered|really old|very old|years|donkey'?s years|holes?|battered)\b", t):
+                 r"knackered|really old|very old|years|donkey'?s years|holes?|battered|"
+                 r"since lockdown|since covid|(a lot|lots|loads|tons) of miles|squashed|"
+                 r"compressed|flattened|bald|smooth)\b", t):
         return "old"
     bought = re.search(r"\b(?:from|in|since|bought|got|back in|early|late|mid)\s+"
                        r"(?:early |late |mid )?(20[0-9]{2})\b", t)
@@ -155,7 +157,7 @@ def parse_foot_strike(text: str | None) -> str | None:
     if UNSURE.search(t):
         return "unsure"
     if re.search(r"\b(heels?|heel[- ]?strik\w*|over[- ]?strid\w*|in front of (me|my body)|"
-                 r"out in front|long strides?|reach\w* out)\b", t):
+                 r"out in front|(long|longer|big|bigger|huge) strides?|reach\w* out)\b", t):
         return "heel"
     if re.search(r"\b(mid[- ]?foot|midsole|flat[- ]?foot\w*|flat|whole foot|under (me|my body)|"
                  r"beneath (me|my body)|middle of my foot)\b", t):

@@ -60,19 +60,20 @@ def topics_asked(text: str | None, lib: Library) -> list[Asked]:
 
 def items_asked(text: str | None, lib: Library) -> list[str]:
     """The items ("topic/item_id") the message's questions name, in order, each once:
-    a story that ends "...and should I get orthotics?" asks about the orthotics."""
+    a story that ends "...and should I get orthotics?" asks about the orthotics; one that
+    names only a topic ("what form things should I focus on?") asks about its items."""
+    keywords = {t["intent"]: t.get("keywords") or [] for t in lib.menu["topics"]}
     refs: list[str] = []
     for part in parts((text or "").lower().replace("\u2019", "'")):
         question = LEAD.sub("", part)
         if not QUESTION.match(question) and not part.endswith("?"):
             continue
-        for topic in TOPIC_INTENTS:
-            if topic == "causes":
-                continue
-            for item in lib.find_items(topic, question):
-                ref = f"{topic}/{item.id}"
-                if ref not in refs:
-                    refs.append(ref)
+        named = [f"{topic}/{item.id}" for topic in TOPIC_INTENTS if topic != "causes"
+                 for item in lib.find_items(topic, question)]
+        if not named:  # "what form things should I focus on?": the topic's items
+            named = [f"{topic}/{item.id}" for topic in _topics_of(question, keywords, lib)
+                     if topic != "causes" for item in lib.topic(topic).items]
+        refs.extend(ref for ref in named if ref not in refs)
     return refs
 
 

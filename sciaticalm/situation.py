@@ -42,7 +42,7 @@ QUESTION = re.compile(r"^(how|what|which|where|when|why|can|could|should|is|are|
                       r"i'?d like to know|i want to know|please|pls)\b")
 SHOE_TOPIC = re.compile(r"\b(shoes?|trainers?|runners|sneakers?|pair)\b")
 STRIKE_TOPIC = re.compile(r"\b(land\w*|heel|heels|strike|over ?strid\w*|foot (way )?out in front|"
-                          r"stride)\b")
+                          r"strides?)\b")
 CORE_TOPIC = re.compile(r"\b(core|strength|planks?|sit ?ups?|crunches|gym|pilates|weights|"
                         r"abs)\b")
 PAIN_WORDS = re.compile(r"\b(pain|hurts?|hurting|aches?|aching|achy|sore|stiff|tight|niggles?)\b")
@@ -60,6 +60,7 @@ EXTRAS = {
     "support": re.compile(r"\b(minimalist|barefoot|zero drop|flat (shoes|trainers|soles?)|"
                           r"converse|vans|plimsolls?|canvas (shoes|trainers|sneakers)|"
                           r"(gym|skate|casual|walking|tennis|football) (shoes|trainers|sneakers)|"
+                          r"less cushion\w*|(little|no|hardly any|barely any) cushion\w*|"
                           r"thin (soles?|shoes|trainers)|fashion (trainers|shoes|sneakers)|"
                           r"everyday (trainers|shoes|sneakers)|cheap (trainers|shoes|sneakers)|"
                           r"(trainers|shoes|sneakers)[^.]{0,30}\b(flat|thin)\b)"),
@@ -86,6 +87,7 @@ ASSESS_REQUEST = re.compile(
     r"help me (to )?(find|figure|work|pin|narrow|get to the bottom|understand what'?s causing)|"
     r"(assess|check|diagnose|evaluate|examine) me\b|get to the bottom of|"
     r"pin (it|this|that) down|narrow (it|this|that) down|"
+    r"^(please |pls )?(work out|figure out|find out|assess|diagnose) (why|what)|"
     r"which (one|of (these|those|them)|cause|reason) (is|applies|fits) (most likely )?"
     r"(to |for )?me|how do i (know|tell|find out) which (one|cause|of these))")
 

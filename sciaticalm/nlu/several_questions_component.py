@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT
 from rasa.shared.nlu.training_data.message import Message
 
 from sciaticalm.content import library
@@ -20,6 +21,7 @@ from sciaticalm.nlu.overrides import (
 from sciaticalm.several_questions import topics_asked
 
 SEVERAL_INTENT = "ask_several"
+ASSESSMENT_INTENT = "start_assessment"
 EXTRACTOR = "SeveralQuestionsComponent"
 
 
@@ -30,6 +32,8 @@ class SeveralQuestionsComponent(ConversationReader):
     """Sets `ask_several` with one `topic` entity per topic asked, in order."""
 
     def read(self, message: Message, text: str, tracker: DialogueStateTracker) -> None:
+        if (message.get(INTENT) or {}).get("name") == ASSESSMENT_INTENT:
+            return  # "...can you work out what's causing it?": the assessment answers that
         asked = topics_asked(text, library())
         if asked:
             set_entities(message, [whole_message_entity(message, "topic", a.topic, EXTRACTOR)
