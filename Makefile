@@ -88,12 +88,13 @@ test-stories: $(MODEL)
 	  --fail-on-prediction-errors --out results/stories
 
 # The first holdout (short questions) and a blind batch of long, chatty, multi-part
-# messages (docs/understanding.md: 0.793 before tuning, 0.807 after), each with its gate.
+# messages (docs/understanding.md: 0.793 before tuning; 0.857 with the MiniLM features),
+# each with its gate.
 test-nlu-gate: $(MODEL)
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout.yml --out results/nlu
-	$(PY) scripts/nlu_gate.py results/nlu/intent_report.json --min-macro-f1 0.92
+	$(PY) scripts/nlu_gate.py results/nlu/intent_report.json --min-macro-f1 0.95
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout_blind_r2.yml --out results/nlu_r2
-	$(PY) scripts/nlu_gate.py results/nlu_r2/intent_report.json --min-macro-f1 0.78
+	$(PY) scripts/nlu_gate.py results/nlu_r2/intent_report.json --min-macro-f1 0.83
 
 test-e2e: $(MODEL)
 	$(VENV)/bin/pytest -q tests/e2e

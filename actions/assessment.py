@@ -13,13 +13,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.advice import topic_messages
 from actions.common import DISCLAIMER_SLOT, channel, ensure_disclaimer
+from actions.plan import FORM_SLOTS
 from sciaticalm.answers import PARSERS, parse_answer
 from sciaticalm.content import TOPIC_INTENTS, library
 from sciaticalm.render import fill
@@ -142,6 +143,21 @@ def _validator(slot: str) -> Callable[..., Awaitable[dict[str, Any]]]:
 
 for _slot in PARSERS:
     setattr(ValidateAssessmentForm, f"validate_{_slot}", _validator(_slot))
+
+
+class ActionRestartAssessment(Action):
+    """"Start over" during the assessment: forget every answer and begin again, safety
+    check first; the form is deactivated so that it starts afresh, not validating "start
+    over" as an answer."""
+
+    def name(self) -> str:
+        return "action_restart_assessment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_assessment_intro")
+        return [ActiveLoop(None), SlotSet("requested_slot", None),
+                *(SlotSet(slot, None) for slot in FORM_SLOTS)]
 
 
 class ActionStopAssessment(Action):

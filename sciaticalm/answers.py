@@ -188,6 +188,31 @@ def parse_strength_work(text: str | None) -> str | None:
     return None
 
 
+STOP_COMMAND = re.compile(
+    r"^((ok|okay|actually|sorry|no|please|can we|can you|let'?s|i want to|i'?d like to)[\s,]+)*"
+    r"(stop|cancel|quit|end|exit|pause|skip)\b(?! (hurting|running|the pain))|"
+    r"\b(stop|cancel|quit|end|exit) (the |this )?(assessment|questions|quiz|questionnaire)\b|"
+    r"\b(i'?ll|i will|can i) (do|finish|carry on with) (it|this|the rest) later\b|"
+    r"\bdon'?t want to (do|carry on with|continue) (this|it|the assessment)\b")
+RESTART_COMMAND = re.compile(
+    r"\b(start (it |this |the assessment |the questions )?(over|again|afresh|from scratch|"
+    r"from the (start|beginning))|restart|begin again|redo (it|the assessment)|"
+    r"from the top)\b")
+
+
+def assessment_command(text: str | None) -> str | None:
+    """'stop' or 'restart' when an answer to the assessment is really a command about it
+    ("actually stop, I'll do it later", "start over")."""
+    t = _clean(text)
+    if not t:
+        return None
+    if RESTART_COMMAND.search(t):
+        return "restart"
+    if STOP_COMMAND.search(t):
+        return "stop"
+    return None
+
+
 PARSERS: dict[str, Callable[[str | None], str | None]] = {
     "emergency_screen": parse_screen,
     "urgent_screen": parse_screen,

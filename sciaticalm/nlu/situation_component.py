@@ -18,6 +18,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT
 from rasa.shared.nlu.training_data.message import Message
 
+from sciaticalm.answers import assessment_command
 from sciaticalm.nlu.overrides import (
     ConversationReader,
     set_entities,
@@ -28,6 +29,7 @@ from sciaticalm.situation import asks_to_be_assessed, read_situation
 
 SITUATION_INTENT = "describe_situation"
 ASSESSMENT_INTENT = "start_assessment"
+COMMAND_INTENTS = {"stop": "stop_assessment", "restart": ASSESSMENT_INTENT}
 FALLBACK_INTENT = "nlu_fallback"
 EXTRACTOR = "SituationComponent"
 # Intents a statement may override; questions with a clear topic keep theirs only when
@@ -59,6 +61,10 @@ class SituationComponent(ConversationReader):
     def read(self, message: Message, text: str, tracker: DialogueStateTracker) -> None:
         in_form = bool(tracker.active_loop_name)
         intent = (message.get(INTENT) or {}).get("name")
+        command = assessment_command(text) if in_form else None
+        if command:  # "actually stop, I'll do it later" is no answer to the question
+            set_intent(message, COMMAND_INTENTS[command])
+            return
         if not in_form and intent in OVERRIDABLE | {ASSESSMENT_INTENT}:
             situation = read_situation(text)
             assess = asks_to_be_assessed(text)

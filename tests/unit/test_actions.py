@@ -17,7 +17,11 @@ from actions.advice import (
     ActionStretchingAdvice,
     ActionTrainingLoadAdvice,
 )
-from actions.assessment import ActionStopAssessment, ValidateAssessmentForm
+from actions.assessment import (
+    ActionRestartAssessment,
+    ActionStopAssessment,
+    ValidateAssessmentForm,
+)
 from actions.fallback import ActionDefaultAskAffirmation
 from actions.info import ActionContactHuman, ActionOutOfScope, ActionShowDisclaimer
 from actions.plan import ActionAssessmentPlan
@@ -296,3 +300,16 @@ def test_the_other_ones_after_an_item_are_the_rest_of_its_topic(
     text = dispatcher.messages[-1]["text"]
     assert "Hip flexor" in text and "Cobra" in text and "Hamstring" not in text
     assert len(text) < 700
+
+
+def test_starting_over_forgets_every_answer_and_restarts_the_form(
+    dispatcher, make_tracker, domain
+) -> None:
+    tracker = make_tracker("start over", "start_assessment", active_loop="assessment_form",
+                           slots={"emergency_screen": "no", "urgent_screen": "no",
+                                  "pain_onset": "after"})
+    events = run(ActionRestartAssessment(), dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_assessment_intro"
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
+    cleared = {e["name"] for e in events if e["event"] == "slot" and e["value"] is None}
+    assert {"emergency_screen", "urgent_screen", "pain_onset", "requested_slot"} <= cleared

@@ -56,3 +56,15 @@ def test_parse_answer(slot: str, text: str | None, expected: str | None) -> None
 ])
 def test_a_filler_before_the_answer_is_not_a_yes(text: str, expected: str) -> None:
     assert parse_screen(text) == expected
+
+
+@pytest.mark.parametrize(("text", "command"), [
+    ("actually stop, i'll do it later", "stop"), ("cancel", "stop"),
+    ("i'll finish it later", "stop"), ("start over", "restart"),
+    ("can we start again from the beginning?", "restart"),
+    ("after runs", None), ("no", None), ("not sure", None), ("stop hurting would be nice", None),
+])
+def test_commands_about_the_assessment_are_no_answers(text: str, command: str | None) -> None:
+    from sciaticalm.answers import assessment_command
+
+    assert assessment_command(text) == command
