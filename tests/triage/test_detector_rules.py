@@ -181,3 +181,13 @@ def test_no_warning_from_the_bowels_asks_the_safety_question() -> None:
 def test_round_six_look_alikes_are_not_reports(text: str) -> None:
     result = default_detector().detect(text)
     assert result.level is None and result.question is None, result
+
+
+def test_the_only_issue_is_framing_not_a_change_of_function() -> None:
+    """"Only issue is ... above my bum" names the lower back; it asks no safety question,
+    while a real change told the same way still escalates."""
+    detector = default_detector()
+    framing = detector.detect("only issue is my back aches just above my bum after runs")
+    assert framing.level is None and framing.question is None
+    real = detector.detect("the only problem is i can't feel my bum when i wipe")
+    assert real.level == "emergency"
