@@ -20,6 +20,7 @@ LAYERS = 6
 HEADS = 12
 MAX_TOKENS = 256  # longer messages are cut: the model saw at most 256 word pieces in training
 LAYER_NORM_EPS = 1e-12
+CACHE_SIZE = 2048  # recent texts: quick replies and button-like answers recur across visitors
 
 
 def model_dir() -> Path:
@@ -71,9 +72,6 @@ class SentenceEncoder:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(MAX_TOKENS)
 
-    def _weight(self, name: str) -> np.ndarray:
-        return self._w[name]
-
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
         return x @ self._w[f"{name}.weight"].T + self._w[f"{name}.bias"]
 
@@ -113,3 +111,9 @@ class SentenceEncoder:
 def default_encoder() -> SentenceEncoder:
     """One encoder per process (the weights are 90 MB)."""
     return SentenceEncoder()
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def encode_text(text: str) -> Encoded:
+    """The default encoder's embeddings of `text`, cached (treat the arrays as read-only)."""
+    return default_encoder().encode(text)

@@ -24,7 +24,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from sciaticalm.sentence_encoder import Encoded, default_encoder
+from sciaticalm.sentence_encoder import Encoded, default_encoder, encode_text
 
 # The encoder reads at most this many characters of a message (its word-piece limit
 # cuts long texts anyway; this bounds the tokenizer's work on a huge message).
@@ -84,9 +84,9 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         text = message.get(TEXT)
         if not tokens or not text:
             return
-        encoded = default_encoder().encode(text[:MAX_CHARS])
+        encoded = encode_text(text[:MAX_CHARS])
         sequence = token_vectors(encoded, [(t.start, t.end) for t in tokens])
         alias = self._config[FEATURIZER_CLASS_ALIAS]
         message.add_features(Features(sequence, FEATURE_TYPE_SEQUENCE, TEXT, alias))
-        message.add_features(Features(encoded.sentence[np.newaxis, :], FEATURE_TYPE_SENTENCE,
-                                      TEXT, alias))
+        message.add_features(Features(encoded.sentence[np.newaxis, :].copy(),
+                                      FEATURE_TYPE_SENTENCE, TEXT, alias))
