@@ -29,6 +29,7 @@ from sciaticalm.sentence_encoder import Encoded, default_encoder, encode_text
 # The encoder reads at most this many characters of a message (its word-piece limit
 # cuts long texts anyway; this bounds the tokenizer's work on a huge message).
 MAX_CHARS = 2000
+WIDTH = 384  # all-MiniLM-L6-v2's vector size
 
 
 def token_vectors(encoded: Encoded, spans: list[tuple[int, int]]) -> np.ndarray:
@@ -82,9 +83,13 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     def _featurize(self, message: Message) -> None:
         tokens = message.get(TOKENS_NAMES[TEXT])
         text = message.get(TEXT)
-        if not tokens or not text:
-            return
-        encoded = encode_text(text[:MAX_CHARS])
+        if tokens is None or text is None:
+            return  # not a text message (an action name, a response): nothing to add
+        # An empty or blank message still gets (zero) features: DIET expects the same
+        # feature types for every message it classifies.
+        encoded = (encode_text(text[:MAX_CHARS]) if text.strip()
+                   else Encoded(sentence=np.zeros(WIDTH, dtype=np.float32),
+                                pieces=np.zeros((0, WIDTH), dtype=np.float32), offsets=[]))
         sequence = token_vectors(encoded, [(t.start, t.end) for t in tokens])
         alias = self._config[FEATURIZER_CLASS_ALIAS]
         message.add_features(Features(sequence, FEATURE_TYPE_SEQUENCE, TEXT, alias))

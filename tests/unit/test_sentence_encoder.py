@@ -41,3 +41,22 @@ def test_each_token_gets_the_mean_of_its_word_pieces() -> None:
 def test_a_huge_message_is_cut_not_refused() -> None:
     encoded = default_encoder().encode("back pain " * 2000)
     assert encoded.pieces.shape[0] <= 256
+
+
+def test_an_empty_message_gets_zero_features_of_the_usual_shape() -> None:
+    """DIET fails on a message whose feature types differ from training: "" and "   "
+    must still get a sequence and a sentence feature."""
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.training_data.message import Message
+
+    from sciaticalm.nlu.minilm_featurizer import MiniLMFeaturizer
+
+    featurizer = MiniLMFeaturizer({**MiniLMFeaturizer.get_default_config(), "alias": "m"}, "m")
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    for text in ("", "   ", "my back hurts"):
+        message = Message(data={"text": text})
+        tokenizer.process([message])
+        featurizer.process([message])
+        sequence, sentence = message.get_dense_features("text")
+        assert sequence.features.shape == (len(message.get("text_tokens")), 384)
+        assert sentence.features.shape == (1, 384)
