@@ -7,7 +7,10 @@ What this subclass adds to Rasa's `callback` channel:
 
 - the inbound webhook needs a partner key like `channels.partner` (401 without);
 - it answers at once and handles the message in the background (Rasa's own
-  channel holds the request open until every reply has been posted);
+  channel holds the request open until every reply has been posted), through
+  the partner channel's admission pipeline (channels/admission.py): the same
+  4xx answers at once, and a message refused later (too fast, or the turn
+  failed) gets its polite messages posted to the URL like any reply;
 - the conversation's channel is the partner's name, its id "<partner>:<sender>",
   and each posted reply carries the partner's own sender id as `recipient_id`.
 """
@@ -26,6 +29,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.admission import Refusal
 from channels.partner import DEFAULT_HEADER, PartnerAuth, partner_keys_from
 
 logger = logging.getLogger(__name__)
@@ -67,9 +71,13 @@ class PartnerCallbackInput(CallbackInput):
                   ) -> Blueprint:
         webhook = Blueprint("partner_callback_webhook", __name__)
 
-        async def handle(message: UserMessage) -> None:
+        async def handle(message: UserMessage, sender: str) -> None:
+            admission = self.auth.admission
             try:
-                await on_new_message(message)
+                outcome = await admission.handle(message, on_new_message, rate_key="")
+                if isinstance(outcome, Refusal):
+                    await admission.tell(message.output_channel, sender, outcome,
+                                         message.text)
             except Exception:
                 logger.exception("callback: handling a message of %s failed",
                                  message.input_channel)
@@ -83,10 +91,10 @@ class PartnerCallbackInput(CallbackInput):
             checked = self.auth.check(request)
             if isinstance(checked, HTTPResponse):
                 return checked
-            partner, sender, text, metadata = checked
-            output = PartnerCallbackOutput(self.callback_endpoint, sender)
-            message = self.auth.user_message(partner, sender, text, metadata, output)
-            task = asyncio.create_task(handle(message))
+            partner, body = checked
+            output = PartnerCallbackOutput(self.callback_endpoint, body.sender)
+            message = self.auth.user_message(partner, body, output)
+            task = asyncio.create_task(handle(message, body.sender))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             return response.text("success")

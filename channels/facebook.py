@@ -6,6 +6,10 @@
 - Markdown becomes plain text; buttons become quick replies (Messenger's button
   template takes at most 3, Rasa then drops them all), titles cut to 20
   characters; our widget-only escalation payload is skipped.
+- Every message goes through the admission pipeline (channels/admission.py): the
+  conversation is "facebook:<PSID>", input checks, rate limit, and a polite reply
+  when a message is refused or its turn fails. A signed body that is not a
+  Messenger webhook event gets 400.
 - `graph_url` points the client at another Graph API base (tests, API versions).
 """
 
@@ -23,6 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.admission import Admission
 from channels.text import chunks, is_internal_custom, to_plain
 
 logger = logging.getLogger(__name__)
@@ -106,10 +111,18 @@ class SciaticalmFacebookInput(FacebookInput):
         return channel
 
     graph_url: str | None = None
+    _admission: Admission | None = None
+
+    @property
+    def admission(self) -> Admission:
+        if self._admission is None:
+            self._admission = Admission(self.name())
+        return self._admission
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
                   ) -> Blueprint:
         webhook = Blueprint("sciaticalm_fb_webhook", __name__)
+        admit = self.admission.guarded(on_new_message)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -127,9 +140,12 @@ class SciaticalmFacebookInput(FacebookInput):
             if not valid_signature(self.fb_secret or "", request.body, request.headers):
                 logger.warning("facebook: webhook with a missing or wrong signature refused")
                 return response.text("invalid signature", status=403)
-            messenger = SciaticalmMessenger(self.fb_access_token, self.graph_url,
-                                            on_new_message)
-            await messenger.handle(request.json, self.get_metadata(request))
+            messenger = SciaticalmMessenger(self.fb_access_token, self.graph_url, admit)
+            try:
+                await messenger.handle(request.json, self.get_metadata(request))
+            except (KeyError, TypeError, AttributeError, IndexError, ValueError):
+                logger.warning("facebook: signed body that is no webhook event refused")
+                return response.text("not a Messenger webhook event", status=400)
             return response.text("success")
 
         return webhook

@@ -1,8 +1,8 @@
 """What every input channel checks before a message reaches Rasa (pure logic).
 
-Shared by the production REST channel (deploy/prod_rest.py), the partner
-channel and the socket.io channel, so that hostile or broken input gets the
-same clear answer everywhere:
+Used by the admission pipeline (channels/admission.py), which every input
+channel goes through, so that hostile or broken input gets the same clear
+answer everywhere:
 
 - `sender_problem`: a conversation id must be a printable string of 1 to 128
   characters (PostgreSQL's sender_id column holds 255; a control character
@@ -14,6 +14,9 @@ same clear answer everywhere:
   server (1,000 messages a second) is refused early and cheaply while every
   other visitor is served. In-process, per replica: with N replicas a sender
   can get at most N times the rate, which is still far below a flood;
+- `conversation_id`: every channel's conversations live under its own prefix
+  ("rest:<sender>", "socketio:<session>", "telegram:<chat>", "<partner>:<sender>"),
+  so a sender id sent on one channel never reaches another channel's conversation;
 - `InFlight`: at most 2 messages of one conversation waiting or being processed
   per replica. Rasa processes a conversation's messages one at a time (its lock
   store), so a queue longer than that only grows until the lock's lifetime runs
@@ -40,6 +43,18 @@ _KEEP = {"\n", "\t"}
 RATE_ENV = "SCIATICALM_RATE_LIMIT"
 DEFAULT_BURST = 20
 DEFAULT_PER_SECOND = 0.5
+
+
+def conversation_id(channel: str, sender: str) -> str:
+    """The conversation id of `sender` on `channel` (the channel's own namespace)."""
+    return f"{channel}:{sender}"
+
+
+def raw_sender(channel: str, conversation: str) -> str:
+    """The channel's own sender id back from a conversation id (unchanged if the id
+    is not in the channel's namespace, as for conversations logged before ids had one)."""
+    prefix = f"{channel}:"
+    return conversation[len(prefix):] if conversation.startswith(prefix) else conversation
 
 
 def clean_text(text: str) -> str:

@@ -41,9 +41,10 @@ class Switch:
 
 SWITCHES = [
     Switch("telegram", "channels.telegram.SciaticalmTelegramInput",
-           required={"access_token": "TELEGRAM_ACCESS_TOKEN", "verify": "TELEGRAM_BOT_USERNAME"},
-           optional={"webhook_url": "TELEGRAM_WEBHOOK_URL",
-                     "secret_token": "TELEGRAM_SECRET_TOKEN", "api_base": "TELEGRAM_API_BASE"}),
+           # No secret, no Telegram: without it anyone could post forged updates.
+           required={"access_token": "TELEGRAM_ACCESS_TOKEN", "verify": "TELEGRAM_BOT_USERNAME",
+                     "secret_token": "TELEGRAM_SECRET_TOKEN"},
+           optional={"webhook_url": "TELEGRAM_WEBHOOK_URL", "api_base": "TELEGRAM_API_BASE"}),
     Switch("twilio", "channels.twilio.SciaticalmTwilioInput",
            required={"account_sid": "TWILIO_ACCOUNT_SID", "auth_token": "TWILIO_AUTH_TOKEN"},
            any_of={"twilio_number": "TWILIO_NUMBER",

@@ -11,13 +11,13 @@ messages as a JSON list, exactly like the `rest` channel. Differences:
 - the partner's metadata reaches the actions (`tracker.latest_message["metadata"]`)
   with `"partner": "<name>"` set by the server (a partner cannot override it).
 
-Hostile or broken input gets the same answers as the production REST channel
-(channels/input_checks.py): 400 for a malformed body or sender, 413 for a message
-over 5,000 characters, control characters removed, 429 with Retry-After when one
-conversation sends faster than the rate limit or sends while another of its
-messages is in progress on any replica (channels/conversation_guard.py), and
-503 with the messages to show
-(the escalation first if the text had red-flag signs) when the turn fails.
+Hostile or broken input, floods and failures get the same answers as on the
+REST channel (the admission pipeline, channels/admission.py): 400 for a malformed
+body or sender, 413 for a message over 5,000 characters, control characters
+removed, 429 with Retry-After, 503 with the messages to show (the escalation
+first if the text had red-flag signs) when the turn fails, and `message_id` for
+safe retries. One difference: an empty message is a 400 (a partner's system
+sending nothing is a bug worth telling it about).
 """
 
 from __future__ import annotations
@@ -25,26 +25,32 @@ from __future__ import annotations
 import copy
 import logging
 import os
-from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import (
+    CollectingOutputChannel,
+    InputChannel,
+    OutputChannel,
+    UserMessage,
+)
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.conversation_guard import ConversationGuard
-from channels.errors import bad_request, conversation_busy, too_many, unavailable
-from channels.input_checks import (
-    InFlight,
-    clean_text,
-    limiter_from_env,
-    message_problem,
-    sender_problem,
+from channels.admission import (
+    Admission,
+    Refusal,
+    Replayed,
+    RestBody,
+    json_reply,
+    parse_rest_body,
+    read_rest_body,
+    rest_answer,
 )
+from channels.input_checks import conversation_id
 from channels.keys import KEYS_ENV, KEYS_FILE_ENV, PartnerKeys, parse_env_keys
 
 logger = logging.getLogger(__name__)
@@ -68,27 +74,11 @@ def partner_keys_from(credentials: dict[str, Any]) -> PartnerKeys:
 
 
 def parse_body(body: Any) -> tuple[str, str, dict[str, Any]]:
-    """(sender, message, metadata) from a REST-shaped body, or BadRequest."""
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object")
-    sender, text, metadata = body.get("sender"), body.get("message"), body.get("metadata")
-    if isinstance(sender, int) and not isinstance(sender, bool):
-        sender = str(sender)
-    problem = sender_problem(sender)
-    if problem:
-        raise BadRequest(problem)
-    checked = message_problem(text)
-    if checked:
-        raise BadRequest(checked[1], checked[0])
-    assert isinstance(sender, str) and isinstance(text, str)
-    text = clean_text(text)
-    if not text.strip():
-        raise BadRequest("'message' must be a non-empty string")
-    if metadata is None:
-        metadata = {}
-    if not isinstance(metadata, dict):
-        raise BadRequest("'metadata' must be a JSON object")
-    return sender, text, metadata
+    """(sender, message, metadata) from a partner's body, or BadRequest."""
+    parsed = parse_rest_body(body, allow_empty=False)
+    if isinstance(parsed, Refusal):
+        raise BadRequest(parsed.detail, parsed.status)
+    return parsed.sender, parsed.text, parsed.metadata
 
 
 def unauthorized(header: str) -> HTTPResponse:
@@ -99,45 +89,43 @@ def unauthorized(header: str) -> HTTPResponse:
 
 
 class PartnerAuth:
-    """Shared by the partner and callback channels: key check and message building."""
+    """Shared by the partner and callback channels: key check, body check, rate
+    limit and message building, with one admission pipeline for both."""
 
     def __init__(self, keys: PartnerKeys, header: str = DEFAULT_HEADER) -> None:
         self.keys = keys
         self.header = header
-        self.limiter = limiter_from_env()
-        self.in_flight = InFlight()
+        # The namespace is per partner (conversation_id), so the pipeline's own
+        # channel name only labels its log lines.
+        self.admission = Admission("partner")
 
-    def check(self, request: Request) -> tuple[str, str, str, dict[str, Any]] | HTTPResponse:
-        """(partner, sender, text, metadata) of an authorised, well-formed request,
-        or the 401 / 400 / 413 / 429 response to send instead."""
+    def check(self, request: Request) -> tuple[str, RestBody] | HTTPResponse:
+        """(partner, body) of an authorised, well-formed request within the rate
+        limit, or the 401 / 400 / 413 / 429 response to send instead."""
         partner = self.partner(request)
         if partner is None:
             return unauthorized(self.header)
-        try:
-            try:
-                body = request.json
-            except Exception as exc:  # malformed JSON, invalid UTF-8
-                raise BadRequest("the body must be a JSON object") from exc
-            sender, text, metadata = parse_body(body)
-        except BadRequest as exc:
-            return bad_request(exc.status, str(exc))
-        if not self.limiter.allow(self.conversation_id(partner, sender)):
-            return too_many("too many messages from this sender", self.limiter.retry_after())
-        return partner, sender, text, metadata
+        body = read_rest_body(request, allow_empty=False)
+        if isinstance(body, Refusal):
+            return rest_answer(body, partner)
+        limited = self.admission.rate_limited(self.conversation_id(partner, body.sender))
+        if limited:
+            return rest_answer(limited, partner)
+        return partner, body
 
     def partner(self, request: Request) -> str | None:
         return self.keys.partner_for(request.headers.get(self.header))
 
     @staticmethod
     def conversation_id(partner: str, sender: str) -> str:
-        return f"{partner}:{sender}"
+        return conversation_id(partner, sender)
 
-    def user_message(self, partner: str, sender: str, text: str, metadata: dict[str, Any],
-                     output: CollectingOutputChannel) -> UserMessage:
+    def user_message(self, partner: str, body: RestBody, output: OutputChannel) -> UserMessage:
         """The message as Rasa sees it: partner's channel, namespaced id, tagged metadata."""
-        metadata = {**copy.deepcopy(metadata), "partner": partner}
-        return UserMessage(text, output, self.conversation_id(partner, sender),
-                           input_channel=partner, metadata=metadata)
+        metadata = {**copy.deepcopy(body.metadata), "partner": partner}
+        return UserMessage(body.text, output, self.conversation_id(partner, body.sender),
+                           input_channel=partner, message_id=body.message_id,
+                           metadata=metadata)
 
 
 class PartnerInput(RestInput):
@@ -156,7 +144,6 @@ class PartnerInput(RestInput):
 
     def __init__(self, auth: PartnerAuth) -> None:
         self.auth = auth
-        self.guard = ConversationGuard.from_env()
         partners = auth.keys.partners()
         logger.info("partner channel: %d partner(s) configured: %s", len(partners),
                     ", ".join(partners) or "none (every request gets 401)")
@@ -174,27 +161,15 @@ class PartnerInput(RestInput):
             checked = self.auth.check(request)
             if isinstance(checked, HTTPResponse):
                 return checked
-            partner, sender, text, metadata = checked
+            partner, body = checked
             collector = CollectingOutputChannel()
-            message = self.auth.user_message(partner, sender, text, metadata, collector)
-            key = message.sender_id
-            if not self.auth.in_flight.try_enter(key):
-                return too_many("wait for the reply to the last message", retry_after=1)
-            try:
-                with self.guard.holding(key) as entered:  # raises if Redis is down
-                    if not entered:
-                        return too_many("another message of this conversation is being "
-                                        "handled", retry_after=1)
-                    await on_new_message(message)
-            except (CancelledError, Exception) as exc:
-                if conversation_busy(exc):
-                    return too_many("another message of this conversation is being handled",
-                                    retry_after=1)
-                # No partner text in the log: the partner and the kind of failure only.
-                logger.error("partner %s: turn failed (%s): 503", partner, type(exc).__name__)
-                return unavailable(text, partner, recipient_id=sender)
-            finally:
-                self.auth.in_flight.leave(key)
-            return response.json([{**m, "recipient_id": sender} for m in collector.messages])
+            outcome = await self.auth.admission.handle(
+                self.auth.user_message(partner, body, collector), on_new_message,
+                rate_key="", tracker_store=request.app.ctx.agent.tracker_store)
+            if isinstance(outcome, Refusal):
+                return rest_answer(outcome, partner, body.text, recipient_id=body.sender)
+            if isinstance(outcome, Replayed):
+                return json_reply(outcome.messages, body.sender)
+            return json_reply(collector.messages, body.sender)
 
         return webhook

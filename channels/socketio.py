@@ -12,12 +12,14 @@ object, or a message that is not text, crashes the handler; NUL characters
 break the PostgreSQL log; nothing stops one client flooding the server; a turn
 that fails (PostgreSQL or Redis down) is silence.
 
-Here every refused or failed message gets a polite reply instead
+Here every message goes through the admission pipeline (channels/admission.py)
+and every refused or failed message gets a polite reply instead
 (sciaticalm/service.py; the escalation first when a failed turn had red-flag
-signs), with the same checks as the REST channels (channels/input_checks.py):
-control characters removed, at most 5,000 characters, a per-session rate limit,
-and one message of a conversation in progress at a time across replicas
-(channels/conversation_guard.py; two tabs with one session id on two replicas).
+signs): control characters removed, at most 5,000 characters, a per-connection
+rate limit, and one message of a conversation in progress at a time across
+replicas (two tabs with one session id on two replicas). The conversation is
+"socketio:<session id>", so a client cannot reach another channel's
+conversations; replies go to the session's room.
 
 This subclass keeps the channel's name ("socketio"), path and settings, and
 re-registers the two event handlers with those fixes. It adds one event: after
@@ -31,7 +33,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -42,22 +43,17 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic import Blueprint
 
-from channels.conversation_guard import ConversationGuard
-from channels.errors import conversation_busy
-from channels.input_checks import (
-    MAX_SENDER_CHARS,
-    InFlight,
-    clean_text,
-    limiter_from_env,
-    message_problem,
-)
-from sciaticalm.service import outage_reply, service_message
+from channels.admission import Admission, RawRecipient, Refusal, check_text
+from channels.input_checks import MAX_SENDER_CHARS
 
 logger = logging.getLogger(__name__)
 MAX_SESSION_ID_CHARS = MAX_SENDER_CHARS
-NOTICE_INTERVAL_SECONDS = 10.0
 TURN_END_EVENT = "bot_turn_end"
 MAX_PACKETS_PER_POST = 50
+
+
+UNREADABLE = Refusal(400, "bad_request", "unreadable message", "unreadable")
+TOO_LONG = Refusal(413, "too_long", "message too long", "too_long")
 
 
 class SocketIOOutput(RasaSocketIOOutput):
@@ -81,12 +77,10 @@ def message_text(data: object) -> tuple[str | None, str | None]:
     message to answer with: "unreadable" or "too_long")."""
     if not isinstance(data, dict):
         return None, "unreadable"
-    text = data.get("message")
-    problem = message_problem(text)
-    if problem:
-        return None, "too_long" if problem[0] == 413 else "unreadable"
-    assert isinstance(text, str)
-    return clean_text(text), None
+    text = check_text(data.get("message"))
+    if isinstance(text, Refusal):
+        return None, text.reason
+    return text, None
 
 
 class SocketIOInput(RasaSocketIOInput):
@@ -108,22 +102,11 @@ class SocketIOInput(RasaSocketIOInput):
         assert sio is not None
         # Up to 3 messages of one conversation queued for Rasa: a visitor may send
         # a few quick messages; a flood cannot build a queue that outlives the lock.
-        limiter, in_flight = limiter_from_env(), InFlight(limit=3)
-        guard = ConversationGuard.from_env()
-        last_notice: dict[str, float] = {}
+        admission = Admission(self.name(), in_flight=3)
 
-        async def tell(sid: str, messages: list[dict[str, Any]]) -> None:
-            for message in messages:
-                await sio.emit(self.bot_message_evt, message, room=sid)
-
-        async def tell_once(sid: str, key: str) -> None:
-            """The too-fast notice at most once per 10 s per client (a flood gets one)."""
-            now = time.monotonic()
-            if now - last_notice.get(sid, -NOTICE_INTERVAL_SECONDS) >= NOTICE_INTERVAL_SECONDS:
-                last_notice[sid] = now
-                if len(last_notice) > 10_000:
-                    last_notice.clear()
-                await tell(sid, [service_message(key, self.name())])
+        async def tell(sid: str, refusal: Refusal, text: str | None = None) -> None:
+            """The refusal's polite messages to this client (too fast: once per 10 s)."""
+            await admission.tell(SocketIOOutput(sio, self.bot_message_evt), sid, refusal, text)
 
         async def session_request(sid: str, data: object) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
@@ -136,8 +119,9 @@ class SocketIOInput(RasaSocketIOInput):
             try:
                 # The rate limit per connection comes first: a flood of anything
                 # is cheap to refuse.
-                if not limiter.allow(sid):
-                    await tell_once(sid, "too_fast")
+                limited = admission.rate_limited(sid)
+                if limited:
+                    await tell(sid, limited)
                     return
                 await handle_allowed(sid, data)
             finally:
@@ -149,7 +133,7 @@ class SocketIOInput(RasaSocketIOInput):
             text, refusal = message_text(data)
             if text is None:
                 logger.debug("Refused a socket.io message from %s: %s.", sid, refusal)
-                await tell(sid, [service_message(refusal or "unreadable", self.name())])
+                await tell(sid, UNREADABLE if refusal != "too_long" else TOO_LONG)
                 return
             assert isinstance(data, dict)
             if self.session_persistence:
@@ -157,7 +141,7 @@ class SocketIOInput(RasaSocketIOInput):
                 if clean_session_id(session_id) != session_id:
                     # missing, too long or not printable: a reply to it could not
                     # reach this client, so say so now instead
-                    await tell(sid, [service_message("unreadable", self.name())])
+                    await tell(sid, UNREADABLE)
                     return
                 assert isinstance(session_id, str)
                 sender_id = session_id
@@ -171,27 +155,12 @@ class SocketIOInput(RasaSocketIOInput):
                     metadata = {}
             if not isinstance(metadata, dict):
                 metadata = {}
-            if not in_flight.try_enter(sender_id):
-                await tell_once(sid, "too_fast")
-                return
-            try:
-                with guard.holding(sender_id) as entered:  # raises if Redis is down
-                    if not entered:  # in progress on another replica (two tabs)
-                        await tell_once(sid, "too_fast")
-                        return
-                    await on_new_message(UserMessage(
-                        text, SocketIOOutput(sio, self.bot_message_evt), sender_id,
-                        input_channel=self.name(), metadata=metadata,
-                    ))
-            except Exception as exc:
-                if conversation_busy(exc):
-                    await tell_once(sid, "too_fast")
-                    return
-                # No visitor text in the log: the session and the kind of failure only.
-                logger.error("socketio: turn of %s failed (%s)", sender_id, type(exc).__name__)
-                await tell(sid, outage_reply(text, self.name()))
-            finally:
-                in_flight.leave(sender_id)
+            output = RawRecipient(SocketIOOutput(sio, self.bot_message_evt), self.name())
+            outcome = await admission.handle(UserMessage(
+                text, output, admission.conversation(sender_id), input_channel=self.name(),
+                metadata=metadata), on_new_message, rate_key="")
+            if isinstance(outcome, Refusal):
+                await tell(sid, outcome, text)
 
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)

@@ -8,6 +8,10 @@
   (Rasa would pass it to Twilio's API as arguments and fail).
 - Inbound requests must carry a valid `X-Twilio-Signature` (Rasa checks none);
   `webhook_url` is the public URL Twilio calls (needed behind a proxy).
+- Every message goes through the admission pipeline (channels/admission.py): the
+  conversation is "twilio:<From>" ("twilio:+44...", "twilio:whatsapp:+44..."),
+  input checks, rate limit, and a polite reply when a message is refused or its
+  turn fails.
 - Replies to "whatsapp:+44..." senders go from `whatsapp_number`, others from
   `twilio_number`. `api_base` points the client at another API host (tests).
 """
@@ -29,6 +33,7 @@ from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from channels.admission import Admission
 from channels.text import chunks, is_internal_custom, numbered_options, to_plain
 
 logger = logging.getLogger(__name__)
@@ -129,6 +134,7 @@ class SciaticalmTwilioInput(TwilioInput):
         self.whatsapp_number = whatsapp_number
         self.api_base = api_base
         self.webhook_url = webhook_url
+        self.admission = Admission(self.name())
 
     def get_output_channel(self) -> SciaticalmTwilioOutput:
         return SciaticalmTwilioOutput(self.account_sid, self.auth_token, self.twilio_number,
@@ -144,7 +150,8 @@ class SciaticalmTwilioInput(TwilioInput):
         """A bare number answers the numbered options last sent to this sender."""
         if not text.strip().rstrip(".").isdigit():
             return text
-        tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
+        tracker = await request.app.ctx.agent.tracker_store.retrieve(
+            self.admission.conversation(sender))
         if tracker is None:
             return text
         return chosen_payload(text, current_options(tracker.events)) or text
@@ -152,6 +159,7 @@ class SciaticalmTwilioInput(TwilioInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
                   ) -> Blueprint:
         webhook = Blueprint("sciaticalm_twilio_webhook", __name__)
+        admit = self.admission.guarded(on_new_message)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -167,12 +175,9 @@ class SciaticalmTwilioInput(TwilioInput):
             if not sender or not text:
                 return response.text("", status=204)
             text = await self.resolve_choice(request, sender, text.replace("¡", "@"))
-            try:
-                await on_new_message(UserMessage(
-                    text, self.get_output_channel(), sender, input_channel=self.name(),
-                    metadata=self.get_metadata(request)))
-            except Exception:
-                logger.exception("twilio: handling a message failed")
+            await admit(UserMessage(text, self.get_output_channel(), sender,
+                                    input_channel=self.name(),
+                                    metadata=self.get_metadata(request)))
             return response.text("", status=204)
 
         return webhook

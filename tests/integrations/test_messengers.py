@@ -124,10 +124,11 @@ def test_telegram_message_in_reply_out_with_an_inline_keyboard(env: Env) -> None
     tap = send_to_telegram_bot(env, telegram_update(chat_id, button="/ask_causes"))
     assert tap.status_code == 200
     assert "muscle" in " ".join(p["text"] for p in sent_messages(env, start, chat_id)).lower()
+    conversation = f"telegram:{chat_id}"
     intents = [e["parse_data"]["intent"]["name"]
-               for e in eventually(lambda: user_events(env.stack.db_path, str(chat_id))[1:])]
+               for e in eventually(lambda: user_events(env.stack.db_path, conversation)[1:])]
     assert intents == ["ask_causes"]
-    assert {e["input_channel"] for e in user_events(env.stack.db_path, str(chat_id))} \
+    assert {e["input_channel"] for e in user_events(env.stack.db_path, conversation)} \
         == {"telegram"}
 
 
@@ -183,7 +184,7 @@ def test_twilio_sms_buttons_become_numbered_options_and_a_number_answers(env: En
     start = len(env.twilio.requests)
     assert send_sms(env, phone, "2").status_code == 204  # "Likely causes"
     assert "muscle" in " ".join(r.form["Body"] for r in sms_sent(env, start, phone)).lower()
-    logged = eventually(lambda: user_events(env.stack.db_path, phone)[1:])
+    logged = eventually(lambda: user_events(env.stack.db_path, f"twilio:{phone}")[1:])
     assert logged[0]["text"] == "/ask_causes"
     assert logged[0]["parse_data"]["intent"]["name"] == "ask_causes"
 
@@ -197,7 +198,7 @@ def test_twilio_numbers_answer_the_assessment(env: Env) -> None:
     send_sms(env, phone, "1")
     assert "1. No, none of these" in "\n".join(r.form["Body"]
                                                for r in sms_sent(env, start, phone))
-    logged = eventually(lambda: user_events(env.stack.db_path, phone)[1:])
+    logged = eventually(lambda: user_events(env.stack.db_path, f"twilio:{phone}")[1:])
     assert logged[0]["text"] == '/inform{"emergency_screen": "no"}'
 
 
@@ -256,7 +257,8 @@ def test_facebook_signed_message_in_quick_replies_out(env: Env) -> None:
     titles = [q["title"] for q in greeting["quick_replies"]]
     assert titles[:2] == ["Find my root cause", "Likely causes"]
     assert greeting["quick_replies"][1]["payload"] == "/ask_causes"
-    assert eventually(lambda: user_events(env.stack.db_path, psid))[0]["input_channel"] \
+    conversation = f"facebook:{psid}"
+    assert eventually(lambda: user_events(env.stack.db_path, conversation))[0]["input_channel"] \
         == "facebook"
 
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from tests.prod.load import EIO_WARNINGS, TURNS, Tally, run_mixed
 from tests.prod.topology import PG, ProdTopology
+from tests.support.servers import rest_id, socketio_id
 
 REST_VISITORS, SIO_VISITORS = 150, 50
 PARTNER_KEY = f"pk-{uuid.uuid4().hex}"
@@ -72,9 +73,10 @@ def test_200_conversations_over_rest_and_socketio_lose_nothing(topology: ProdTop
     assert upstreams(topology, r'"GET /socket.io/') == replicas
     # ...and the shared log holds exactly every turn of every conversation, in
     # order, nothing lost and nothing twice.
-    logged = topology.events_many(rest + sio)
+    ids = {**{s: rest_id(s) for s in rest}, **{s: socketio_id(s) for s in sio}}
+    logged = topology.events_many(list(ids.values()))
     for sender in rest + sio:
-        assert logged[sender] == expected[sender], sender
+        assert logged[ids[sender]] == expected[sender], sender
 
 
 # ----------------------------------------------------------------- hostile input
@@ -137,9 +139,10 @@ def test_hostile_rest_input_gets_4xx_or_a_reply_never_5xx(topology: ProdTopology
     failures = check_cases(topology.rest_url, hostile_cases(sid), topology)
     assert not failures, "\n".join(failures)
     # NUL and control characters never reached the log; the text did.
-    assert topology.events(f"h-nul-{sid}")[0] == ("user", "my back hurts[31m")
-    assert topology.events(f"h-sur-{sid}")[0] == ("user", "back  pain")
-    assert topology.events(f"h-big-{sid}") == [] and topology.events(f"h-utf-{sid}") == []
+    assert topology.events(rest_id(f"h-nul-{sid}"))[0] == ("user", "my back hurts[31m")
+    assert topology.events(rest_id(f"h-sur-{sid}"))[0] == ("user", "back  pain")
+    assert topology.events(rest_id(f"h-big-{sid}")) == []
+    assert topology.events(rest_id(f"h-utf-{sid}")) == []
     # A too-long message is refused with a message the client can show.
     resp = post_raw(topology.rest_url, json.dumps({"sender": f"h-l-{sid}",
                                                    "message": "c" * 6_000}).encode())
@@ -154,7 +157,7 @@ def test_a_repeated_message_id_is_answered_from_the_log_not_logged_twice(
     again = requests.post(topology.rest_url, json=body, timeout=60)
     assert first.status_code == again.status_code == 200
     assert [m.get("text") for m in again.json()] == [m.get("text") for m in first.json()]
-    assert topology.events(sender, ("user",)) == [("user", "what stretches help")]
+    assert topology.events(rest_id(sender), ("user",)) == [("user", "what stretches help")]
     bad = requests.post(topology.rest_url, json={**body, "message_id": "x" * 65}, timeout=60)
     assert bad.status_code == 400
 
@@ -223,7 +226,7 @@ def test_hostile_socketio_input_gets_a_polite_reply_never_a_crash(
     assert reasons["6,000 characters"] == ["too_long"]
     for name in ("NUL and controls", "HTML and SQL", "emoji and RTL", "empty"):
         assert replies[name], f"{name}: no reply"
-    users = topology.events(session, ("user",))
+    users = topology.events(socketio_id(session), ("user",))
     assert users[0] == ("user", "my back hurts")
     assert len(users) == 4  # the refused messages never reached the log
 
@@ -284,7 +287,7 @@ def test_a_flood_from_one_sender_is_refused_and_others_are_served(
     is answered meanwhile; the log holds exactly the messages that were accepted."""
     flooder = f"flood-{uuid.uuid4().hex[:8]}"
     if channel == "rest":
-        url, headers, logged_as = topology.rest_url, {}, flooder
+        url, headers, logged_as = topology.rest_url, {}, rest_id(flooder)
     else:
         url = f"{topology.url}/webhooks/partner/webhook"
         headers, logged_as = {"X-API-Key": PARTNER_KEY}, f"testclinic:{flooder}"
@@ -366,7 +369,7 @@ def test_a_socketio_flood_gets_one_notice_and_others_are_served(
     assert still_connected
     assert "too_fast" in reasons
     assert len(other_answered) == 4 and all(other_answered)
-    events = topology.events(session)
+    events = topology.events(socketio_id(session))
     users = [e for e in events if e[0] == "user"]
     # Refused messages get their bot_turn_end too. Not all 1,000 arrive: over
     # long-polling the client batches what it queued, and engine.io discards a

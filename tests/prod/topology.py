@@ -95,7 +95,8 @@ class ProdTopology:
         return pids
 
     def events(self, sender: str, types: tuple[str, ...] = ("user", "bot")) -> list[tuple]:
-        """(type_name, text) of the sender's events in the PostgreSQL log, in order."""
+        """(type_name, text) of a conversation's events in the PostgreSQL log, in order
+        (`sender`: the conversation id, e.g. rest_id(...), "<partner>:...")."""
         import json
 
         with psycopg2.connect(dbname=self.db_name, **self.pg) as conn, conn.cursor() as cur:

@@ -18,9 +18,21 @@ from pathlib import Path
 
 import requests
 
+from channels.input_checks import conversation_id
+
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO / ".venv" / "bin"
 MODEL = REPO / "models" / "sciaticalm.tar.gz"
+
+
+def rest_id(sender: str) -> str:
+    """The conversation id (the log's sender_id) of a REST sender."""
+    return conversation_id("rest", sender)
+
+
+def socketio_id(session: str) -> str:
+    """The conversation id (the log's sender_id) of a socket.io session."""
+    return conversation_id("socketio", session)
 
 
 def free_port() -> int:
@@ -123,7 +135,8 @@ def rasa_stack(
         f'  db: "{db_path}"\n'
     )
     (workdir / "credentials.yml").write_text(
-        "rest:\n\nchannels.socketio.SocketIOInput:\n  user_message_evt: user_uttered\n"
+        "channels.rest.RestInput:\n\n"
+        "channels.socketio.SocketIOInput:\n  user_message_evt: user_uttered\n"
         "  bot_message_evt: bot_uttered\n  session_persistence: true\n" + extra_credentials
     )
     env = dict(os.environ, SQLALCHEMY_SILENCE_UBER_WARNING="1", TF_CPP_MIN_LOG_LEVEL="2",
