@@ -112,6 +112,13 @@ def chosen_payload(text: str, options: list[dict[str, Any]]) -> str | None:
     return None
 
 
+def valid_twilio_signature(auth_token: str | None, url: str, params: dict[str, str],
+                           signature: str) -> bool:
+    """Twilio's request signature; no auth token, no entry."""
+    return bool(auth_token) and bool(signature) and RequestValidator(auth_token).validate(
+        url, params, signature)
+
+
 class SciaticalmTwilioInput(TwilioInput):
     @classmethod
     def name(cls) -> str:
@@ -141,10 +148,8 @@ class SciaticalmTwilioInput(TwilioInput):
                                       self.whatsapp_number, self.api_base)
 
     def signed(self, request: Request, params: dict[str, str]) -> bool:
-        url = self.webhook_url or request.url
-        signature = request.headers.get("X-Twilio-Signature", "")
-        return bool(self.auth_token) and RequestValidator(self.auth_token).validate(
-            url, params, signature)
+        return valid_twilio_signature(self.auth_token, self.webhook_url or request.url, params,
+                                      request.headers.get("X-Twilio-Signature", ""))
 
     async def resolve_choice(self, request: Request, sender: str, text: str) -> str:
         """A bare number answers the numbered options last sent to this sender."""

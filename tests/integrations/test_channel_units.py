@@ -7,6 +7,7 @@ import hmac
 import os
 from pathlib import Path
 
+import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
 from channels.facebook import short_title, valid_signature
@@ -147,3 +148,35 @@ def test_chunks_respect_the_limit_and_keep_paragraphs() -> None:
     parts = chunks(long, 1600)
     assert all(len(p) <= 1600 for p in parts) and "\n".join(parts) == long
     assert chunks("y" * 25, 10) == ["y" * 10, "y" * 10, "y" * 5]
+
+
+def test_telegram_does_not_start_without_its_secret() -> None:
+    from rasa.shared.exceptions import RasaException
+
+    from channels.telegram import SciaticalmTelegramInput, valid_secret
+
+    env = {"TELEGRAM_ACCESS_TOKEN": "1:x", "TELEGRAM_BOT_USERNAME": "bot"}
+    creds, _, report = effective({}, {}, env)
+    assert "telegram: OFF, missing TELEGRAM_SECRET_TOKEN" in report and creds == {}
+    with pytest.raises(RasaException):
+        SciaticalmTelegramInput.from_credentials({"access_token": "1:x", "verify": "bot"})
+    assert valid_secret("s3cret", "s3cret")
+    assert not valid_secret("s3cret", "wrong") and not valid_secret("s3cret", None)
+    assert not valid_secret(None, None) and not valid_secret("", "")
+
+
+def test_every_signature_check_refuses_when_its_secret_is_unset() -> None:
+    from twilio.request_validator import RequestValidator
+
+    from channels.twilio import valid_twilio_signature
+
+    body = b'{"object": "page"}'
+    signature = "sha256=" + hmac.new(b"", body, "sha256").hexdigest()
+    assert not valid_signature("", body, {"X-Hub-Signature-256": signature})
+    assert PartnerKeys({}, None).partner_for("") is None
+    url, params = "https://bot.example.org/webhooks/twilio/webhook", {"Body": "hi"}
+    good = RequestValidator("tok").compute_signature(url, params)
+    assert valid_twilio_signature("tok", url, params, good)
+    assert not valid_twilio_signature("", url, params, RequestValidator("").compute_signature(
+        url, params))
+    assert not valid_twilio_signature(None, url, params, good)
