@@ -1,15 +1,17 @@
-"""Start `rasa run` with the channels and the event broker the environment switches on.
+"""The one way to start the Rasa server (`python -m server`), in both topologies.
 
-Rasa expands ${VAR} in credentials.yml / endpoints.yml and stops when one is
-unset, so the committed files name no variables. This launcher reads them,
-adds each messenger, the callback channel and the Pika event broker whose
-variables are all set (a partly configured one stays off, with a warning
-naming the missing variables), writes the result to --out (mode 0600: it holds
-secrets) and replaces itself with `rasa run --credentials ... --endpoints ...`
-(as `python -m sciaticalm.runtime run`: Rasa with the hooks of sciaticalm.runtime).
+`make run` (Procfile), `make run-prod` (deploy/launch.py, one per replica) and
+the tests (tests/support/servers.py) all start Rasa here. Rasa expands ${VAR} in
+credentials.yml / endpoints.yml and stops when one is unset, so the committed
+files name no variables. This reads them, adds each messenger, the callback
+channel and the Pika event broker whose variables are all set (a partly
+configured one stays off, with a warning naming the missing variables), writes
+the result to --out (mode 0600: it holds secrets), installs the hooks of
+server.runtime and runs `rasa run --credentials ... --endpoints ...` in this
+process.
 
-    python -m channels.launch [--credentials F] [--endpoints F] [--out DIR] [--dry-run]
-                              [-- <more rasa run arguments>]
+    python -m server [--credentials F] [--endpoints F] [--out DIR] [--dry-run]
+                     [-- <more rasa run arguments>]
 """
 
 from __future__ import annotations
@@ -40,21 +42,21 @@ class Switch:
 
 
 SWITCHES = [
-    Switch("telegram", "channels.telegram.SciaticalmTelegramInput",
+    Switch("telegram", "server.channels.telegram.SciaticalmTelegramInput",
            # No secret, no Telegram: without it anyone could post forged updates.
            required={"access_token": "TELEGRAM_ACCESS_TOKEN", "verify": "TELEGRAM_BOT_USERNAME",
                      "secret_token": "TELEGRAM_SECRET_TOKEN"},
            optional={"webhook_url": "TELEGRAM_WEBHOOK_URL", "api_base": "TELEGRAM_API_BASE"}),
-    Switch("twilio", "channels.twilio.SciaticalmTwilioInput",
+    Switch("twilio", "server.channels.twilio.SciaticalmTwilioInput",
            required={"account_sid": "TWILIO_ACCOUNT_SID", "auth_token": "TWILIO_AUTH_TOKEN"},
            any_of={"twilio_number": "TWILIO_NUMBER",
                    "whatsapp_number": "TWILIO_WHATSAPP_NUMBER"},
            optional={"webhook_url": "TWILIO_WEBHOOK_URL", "api_base": "TWILIO_API_BASE"}),
-    Switch("facebook", "channels.facebook.SciaticalmFacebookInput",
+    Switch("facebook", "server.channels.facebook.SciaticalmFacebookInput",
            required={"verify": "FACEBOOK_VERIFY_TOKEN", "secret": "FACEBOOK_APP_SECRET",
                      "page-access-token": "FACEBOOK_PAGE_ACCESS_TOKEN"},
            optional={"graph_url": "FACEBOOK_GRAPH_URL"}),
-    Switch("callback", "channels.callback.PartnerCallbackInput",
+    Switch("callback", "server.channels.callback.PartnerCallbackInput",
            required={"url": "CALLBACK_URL", "token": "CALLBACK_TOKEN"}),
 ]
 BROKER_URL_ENV = "RABBITMQ_URL"
@@ -125,7 +127,7 @@ def _write(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("# Written by channels.launch from the environment: do not edit.\n")
+        handle.write("# Written by `python -m server` from the environment: do not edit.\n")
         yaml.safe_dump(data, handle, sort_keys=False, default_flow_style=False)
 
 
@@ -134,9 +136,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--credentials", type=Path, default=REPO / "credentials.yml")
     parser.add_argument("--endpoints", type=Path, default=REPO / "endpoints.yml")
     parser.add_argument("--out", type=Path, default=REPO / "var")
-    parser.add_argument("--python", default=sys.executable,
-                        help="the interpreter that runs `-m sciaticalm.runtime run` (Rasa "
-                             "with the action-outage and log-privacy hooks)")
     parser.add_argument("--dry-run", action="store_true", help="write the files, print, exit")
     parser.add_argument("rasa_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -146,16 +145,21 @@ def main(argv: list[str] | None = None) -> int:
     out_endpoints = args.out / "endpoints.effective.yml"
     _write(out_credentials, credentials)
     _write(out_endpoints, endpoints)
-    print("channels.launch: " + "; ".join(report), file=sys.stderr, flush=True)
+    print("server: " + "; ".join(report), file=sys.stderr, flush=True)
     if args.dry_run:
         return 0
     rest = [a for a in args.rasa_args if a != "--"]
-    command = [args.python, "-m", "sciaticalm.runtime", "run",
-               "--credentials", str(out_credentials),
-               "--endpoints", str(out_endpoints), *rest]
-    os.execv(command[0], command)
-    return 1  # not reached
+    run_rasa(["run", "--credentials", str(out_credentials),
+              "--endpoints", str(out_endpoints), *rest])
+    return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def run_rasa(arguments: list[str]) -> None:
+    """Rasa's command line with the hooks of server.runtime installed."""
+    from server.runtime import install
+
+    install()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv = ["rasa", *arguments]
+    rasa_main()

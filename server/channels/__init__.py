@@ -1,9 +1,11 @@
-"""Sciaticalm's Rasa input channels and their launcher.
+"""Sciaticalm's Rasa input channels, all through one admission pipeline.
 
-- `channels.partner`: the authenticated partner channel (REST shape, per-partner API keys).
-- `channels.callback`: Rasa's callback channel with partner keys in and a bearer token out.
-- `channels.telegram`, `channels.twilio`, `channels.facebook`: Rasa's messenger connectors
-  with our markdown, buttons and escalation messages degraded for each messenger.
-- `channels.launch`: writes the effective credentials/endpoints from the environment and
-  starts `rasa run` (a messenger or the event broker whose variables are missing stays off).
+- `admission`: the pipeline every channel uses (checks, namespaced ids, limits,
+  the cross-replica guard, message_id replay, the same refusals everywhere);
+- `rest`: the REST channel of both topologies (Rasa's URL and reply shape);
+- `socketio`: Rasa's socket.io channel, mended;
+- `partner`: the authenticated partner channel (REST shape, per-partner API keys);
+- `callback`: Rasa's callback channel with partner keys in and a bearer token out;
+- `telegram`, `twilio`, `facebook`: Rasa's messenger connectors with our markdown,
+  buttons and escalation messages degraded for each messenger.
 """

@@ -5,14 +5,14 @@ Messenger all hand a message to `Admission` instead of calling Rasa directly,
 so hostile or broken input, floods and failures get the same answers on every
 channel, and a new channel gets all of it by using it:
 
-1. input checks (channels/input_checks.py): a printable sender id of 1 to 128
+1. input checks (server/channels/input_checks.py): a printable sender id of 1 to 128
    characters, a text of at most 5,000 characters, control characters removed;
 2. the conversation id in the channel's namespace ("rest:<sender>",
    "socketio:<session>", "telegram:<chat>", "<partner>:<sender>"): no channel can
    reach another channel's conversations. Replies go back to the channel's own id;
 3. the per-sender rate limit (SCIATICALM_RATE_LIMIT) and at most 2 (socket.io: 3)
    messages of one conversation waiting or in progress per replica;
-4. the cross-replica guard (channels/conversation_guard.py) when REDIS_HOST is set;
+4. the cross-replica guard (server/channels/conversation_guard.py) when REDIS_HOST is set;
 5. idempotency: a message whose `message_id` is already in the conversation's log
    is not processed again; its logged replies are returned (REST-shaped channels);
 6. the turn; a failure (PostgreSQL, Redis, the model) is caught.
@@ -39,9 +39,10 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.conversation_guard import ConversationGuard
-from channels.errors import RETRY_AFTER_SECONDS, conversation_busy, error
-from channels.input_checks import (
+from sciaticalm.service import outage_reply, service_message
+from server.channels.conversation_guard import ConversationGuard
+from server.channels.errors import RETRY_AFTER_SECONDS, conversation_busy, error
+from server.channels.input_checks import (
     InFlight,
     clean_text,
     conversation_id,
@@ -51,7 +52,6 @@ from channels.input_checks import (
     raw_sender,
     sender_problem,
 )
-from sciaticalm.service import outage_reply, service_message
 
 logger = logging.getLogger(__name__)
 

@@ -2,13 +2,13 @@
 
 Replies are POSTed one by one to the partner's URL by Rasa's own `CallbackOutput`:
 its `EndpointConfig` sends the `headers` given in the channel's credentials
-(`Authorization: Bearer <token>`, written by `channels.launch` from CALLBACK_TOKEN).
+(`Authorization: Bearer <token>`, written by `python -m server` from CALLBACK_TOKEN).
 What this subclass adds to Rasa's `callback` channel:
 
-- the inbound webhook needs a partner key like `channels.partner` (401 without);
+- the inbound webhook needs a partner key like `server.channels.partner` (401 without);
 - it answers at once and handles the message in the background (Rasa's own
   channel holds the request open until every reply has been posted), through
-  the partner channel's admission pipeline (channels/admission.py): the same
+  the partner channel's admission pipeline (server/channels/admission.py): the same
   4xx answers at once, and a message refused later (too fast, or the turn
   failed) gets its polite messages posted to the URL like any reply;
 - the conversation's channel is the partner's name, its id "<partner>:<sender>",
@@ -29,8 +29,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.admission import Refusal
-from channels.partner import DEFAULT_HEADER, PartnerAuth, partner_keys_from
+from server.channels.admission import Refusal
+from server.channels.partner import DEFAULT_HEADER, PartnerAuth, partner_keys_from
 
 logger = logging.getLogger(__name__)
 

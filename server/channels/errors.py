@@ -1,4 +1,4 @@
-"""The JSON error answers of the REST-shaped channels (REST, partner; channels/admission.py).
+"""The JSON error answers of the REST-shaped channels (REST, partner; server/channels/admission.py).
 
 Every refusal is a JSON object with `error` (a code), `detail` (for the
 developer) and, when there is something to show the visitor, `messages` in the

@@ -6,7 +6,7 @@
 - Markdown becomes plain text; buttons become quick replies (Messenger's button
   template takes at most 3, Rasa then drops them all), titles cut to 20
   characters; our widget-only escalation payload is skipped.
-- Every message goes through the admission pipeline (channels/admission.py): the
+- Every message goes through the admission pipeline (server/channels/admission.py): the
   conversation is "facebook:<PSID>", input checks, rate limit, and a polite reply
   when a message is refused or its turn fails. A signed body that is not a
   Messenger webhook event gets 400.
@@ -27,8 +27,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.admission import Admission
-from channels.text import chunks, is_internal_custom, to_plain
+from server.channels.admission import Admission
+from server.channels.text import chunks, is_internal_custom, to_plain
 
 logger = logging.getLogger(__name__)
 

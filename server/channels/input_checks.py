@@ -1,6 +1,6 @@
 """What every input channel checks before a message reaches Rasa (pure logic).
 
-Used by the admission pipeline (channels/admission.py), which every input
+Used by the admission pipeline (server/channels/admission.py), which every input
 channel goes through, so that hostile or broken input gets the same clear
 answer everywhere:
 

@@ -12,7 +12,7 @@ messages as a JSON list, exactly like the `rest` channel. Differences:
   with `"partner": "<name>"` set by the server (a partner cannot override it).
 
 Hostile or broken input, floods and failures get the same answers as on the
-REST channel (the admission pipeline, channels/admission.py): 400 for a malformed
+REST channel (the admission pipeline, server/channels/admission.py): 400 for a malformed
 body or sender, 413 for a message over 5,000 characters, control characters
 removed, 429 with Retry-After, 503 with the messages to show (the escalation
 first if the text had red-flag signs) when the turn fails, and `message_id` for
@@ -40,7 +40,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.admission import (
+from server.channels.admission import (
     Admission,
     Refusal,
     Replayed,
@@ -50,8 +50,8 @@ from channels.admission import (
     read_rest_body,
     rest_answer,
 )
-from channels.input_checks import conversation_id
-from channels.keys import KEYS_ENV, KEYS_FILE_ENV, PartnerKeys, parse_env_keys
+from server.channels.input_checks import conversation_id
+from server.channels.keys import KEYS_ENV, KEYS_FILE_ENV, PartnerKeys, parse_env_keys
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Same name ("rest"), URL (/webhooks/rest/webhook) and reply (a JSON list of the
 bot's messages, each with the sender's `recipient_id`) as Rasa's channel, with
-the admission pipeline (channels/admission.py) in front. What Rasa 3.6 would
+the admission pipeline (server/channels/admission.py) in front. What Rasa 3.6 would
 turn into a 500, a silent empty reply or a broken log becomes a clear answer:
 
 - a body that is not a JSON object (malformed JSON, invalid UTF-8, a list): 400;
@@ -37,7 +37,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.admission import Admission, Refusal, Replayed, json_reply, read_rest_body, rest_answer
+from server.channels.admission import (
+    Admission,
+    Refusal,
+    Replayed,
+    json_reply,
+    read_rest_body,
+    rest_answer,
+)
 
 
 class RestInput(RasaRestInput):

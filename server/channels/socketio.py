@@ -12,7 +12,7 @@ object, or a message that is not text, crashes the handler; NUL characters
 break the PostgreSQL log; nothing stops one client flooding the server; a turn
 that fails (PostgreSQL or Redis down) is silence.
 
-Here every message goes through the admission pipeline (channels/admission.py)
+Here every message goes through the admission pipeline (server/channels/admission.py)
 and every refused or failed message gets a polite reply instead
 (sciaticalm/service.py; the escalation first when a failed turn had red-flag
 signs): control characters removed, at most 5,000 characters, a per-connection
@@ -26,7 +26,7 @@ re-registers the two event handlers with those fixes. It adds one event: after
 the last `bot_uttered` of every `user_uttered` (answered, refused, rate-limited
 or failed), the client gets exactly one `bot_turn_end` (an empty object), so a
 client knows the answer is complete. Configure it in
-credentials.yml as `channels.socketio.SocketIOInput`.
+credentials.yml as `server.channels.socketio.SocketIOInput`.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic import Blueprint
 
-from channels.admission import Admission, RawRecipient, Refusal, check_text
-from channels.input_checks import MAX_SENDER_CHARS
+from server.channels.admission import Admission, RawRecipient, Refusal, check_text
+from server.channels.input_checks import MAX_SENDER_CHARS
 
 logger = logging.getLogger(__name__)
 MAX_SESSION_ID_CHARS = MAX_SENDER_CHARS

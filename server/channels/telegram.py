@@ -6,7 +6,7 @@
   setWebhook; updates without the matching `X-Telegram-Bot-Api-Secret-Token`
   header (compared in constant time) get 401. Rasa only compares the bot's
   username, which anyone can send.
-- Every message goes through the admission pipeline (channels/admission.py): the
+- Every message goes through the admission pipeline (server/channels/admission.py): the
   conversation is "telegram:<chat id>", input checks, rate limit, and a polite
   reply in the chat when a message is refused or its turn fails. A body that is
   not a Telegram update gets 400.
@@ -35,8 +35,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.admission import Admission
-from channels.text import chunks, is_internal_custom, to_telegram_html
+from server.channels.admission import Admission
+from server.channels.text import chunks, is_internal_custom, to_telegram_html
 
 logger = logging.getLogger(__name__)
 

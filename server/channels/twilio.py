@@ -8,7 +8,7 @@
   (Rasa would pass it to Twilio's API as arguments and fail).
 - Inbound requests must carry a valid `X-Twilio-Signature` (Rasa checks none);
   `webhook_url` is the public URL Twilio calls (needed behind a proxy).
-- Every message goes through the admission pipeline (channels/admission.py): the
+- Every message goes through the admission pipeline (server/channels/admission.py): the
   conversation is "twilio:<From>" ("twilio:+44...", "twilio:whatsapp:+44..."),
   input checks, rate limit, and a polite reply when a message is refused or its
   turn fails.
@@ -33,8 +33,8 @@ from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from channels.admission import Admission
-from channels.text import chunks, is_internal_custom, numbered_options, to_plain
+from server.channels.admission import Admission
+from server.channels.text import chunks, is_internal_custom, numbered_options, to_plain
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Runtime hooks for the Rasa server process (not pure logic: Rasa plumbing).
 
-`python -m sciaticalm.runtime <rasa arguments>` is `rasa <rasa arguments>` with
-four behaviours added before Rasa starts:
+`python -m server` installs them, then runs Rasa; four behaviours added before
+Rasa starts:
 
 - action_outage: a custom action whose server cannot be reached (or fails)
   sends the domain response `utter_actions_unavailable` instead of silence;
@@ -11,7 +11,6 @@ four behaviours added before Rasa starts:
 - action_schema: action server replies are validated with a validator built
   once, not by re-checking Rasa's schema on every call (half a turn's CPU).
 
-channels.launch (`make run`, `make run-prod`) and the tests start Rasa this way.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from __future__ import annotations
 
 def install() -> None:
     """Install every hook (idempotent)."""
-    from sciaticalm.runtime import action_outage, action_schema, log_privacy, strict_store
+    from server.runtime import action_outage, action_schema, log_privacy, strict_store
 
     action_outage.install()
     action_schema.install()

@@ -1,6 +1,6 @@
 """Safety when degraded: with the action server stopped, a red flag still
 reaches the visitor, single-turn and in the middle of the assessment; an advice
-request gets a clear apology (sciaticalm.runtime.action_outage), not silence,
+request gets a clear apology (server.runtime.action_outage), not silence,
 and an assessment answer is never accepted unchecked."""
 
 from __future__ import annotations

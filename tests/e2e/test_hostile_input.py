@@ -1,4 +1,4 @@
-"""Hostile and broken input on the embedded default's REST channel (channels/rest.py,
+"""Hostile and broken input on the embedded default's REST channel (server/channels/rest.py,
 the one `make run` serves): a clear 4xx or a reply, never a 5xx, the server still
 answers others, and the Rasa process's memory does not grow with it."""
 

@@ -1,4 +1,4 @@
-"""The socket.io channel (channels/socketio.py) against the real servers.
+"""The socket.io channel (server/channels/socketio.py) against the real servers.
 
 The client is python-socketio's synchronous client over HTTP long-polling (its
 asyncio client needs a newer aiohttp than Rasa allows).

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 HELP_LINE_LINK = "[02380 248725](tel:+442380248725)"
-PARTNER_CHANNEL = "channels.partner.PartnerInput:\n"
+PARTNER_CHANNEL = "server.channels.partner.PartnerInput:\n"
 
 
 def new_key() -> str:

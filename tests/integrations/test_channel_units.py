@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
-from channels.facebook import short_title, valid_signature
-from channels.keys import PartnerKeys, parse_env_keys
-from channels.launch import effective
-from channels.partner import BadRequest, parse_body
-from channels.text import is_internal_custom, numbered_options, to_plain, to_telegram_html
-from channels.twilio import chosen_payload, current_options
+from server.channels.facebook import short_title, valid_signature
+from server.channels.keys import PartnerKeys, parse_env_keys
+from server.channels.partner import BadRequest, parse_body
+from server.channels.text import is_internal_custom, numbered_options, to_plain, to_telegram_html
+from server.channels.twilio import chosen_payload, current_options
+from server.launch import effective
 
 ESCALATION = ("**Please call 999 or go to A&E now.** These signs...\n- Emergency: [999](tel:999)\n"
               "- Sciaticalm help line: [02380 248725](tel:+442380248725)")
@@ -102,9 +102,9 @@ def test_launch_switches_channels_and_broker_on() -> None:
            "TWILIO_WHATSAPP_NUMBER": "whatsapp:+44",
            "RABBITMQ_URL": "amqp://user:p%40ss@mq.internal:5673/prod"}
     creds, endpoints, _ = effective({}, {}, env)
-    assert creds["channels.callback.PartnerCallbackInput"] == {
+    assert creds["server.channels.callback.PartnerCallbackInput"] == {
         "url": "https://crm.example/hook", "headers": {"Authorization": "Bearer t0k"}}
-    assert creds["channels.twilio.SciaticalmTwilioInput"] == {
+    assert creds["server.channels.twilio.SciaticalmTwilioInput"] == {
         "account_sid": "AC1", "auth_token": "tok", "whatsapp_number": "whatsapp:+44"}
     broker = endpoints["event_broker"]
     assert (broker["type"], broker["url"], broker["port"]) == (
@@ -140,7 +140,7 @@ def test_facebook_signature_and_titles() -> None:
 
 
 def test_chunks_respect_the_limit_and_keep_paragraphs() -> None:
-    from channels.text import chunks
+    from server.channels.text import chunks
 
     assert chunks("a\n\nb", 10) == ["a", "b"]
     assert chunks("one\ntwo\nthree", 8) == ["one\ntwo", "three"]
@@ -153,7 +153,7 @@ def test_chunks_respect_the_limit_and_keep_paragraphs() -> None:
 def test_telegram_does_not_start_without_its_secret() -> None:
     from rasa.shared.exceptions import RasaException
 
-    from channels.telegram import SciaticalmTelegramInput, valid_secret
+    from server.channels.telegram import SciaticalmTelegramInput, valid_secret
 
     env = {"TELEGRAM_ACCESS_TOKEN": "1:x", "TELEGRAM_BOT_USERNAME": "bot"}
     creds, _, report = effective({}, {}, env)
@@ -168,7 +168,7 @@ def test_telegram_does_not_start_without_its_secret() -> None:
 def test_every_signature_check_refuses_when_its_secret_is_unset() -> None:
     from twilio.request_validator import RequestValidator
 
-    from channels.twilio import valid_twilio_signature
+    from server.channels.twilio import valid_twilio_signature
 
     body = b'{"object": "page"}'
     signature = "sha256=" + hmac.new(b"", body, "sha256").hexdigest()

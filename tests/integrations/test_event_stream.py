@@ -68,7 +68,7 @@ def key(event: dict[str, Any]) -> tuple[Any, ...]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     try:
-        with rasa_stack(tmp_path_factory.mktemp("broker"), launcher=True,
+        with rasa_stack(tmp_path_factory.mktemp("broker"),
                         env={"RABBITMQ_URL": RABBITMQ_URL, "RABBITMQ_QUEUE": QUEUE}) as s:
             yield s
     finally:

@@ -1,5 +1,5 @@
 """Telegram, Twilio (SMS, WhatsApp) and Facebook Messenger end to end: the real Rasa
-server (started through channels.launch) and action server, with local fake servers
+server (started through `python -m server`) and action server, with local fake servers
 that speak each provider's API. A test sends the inbound webhook as the provider
 would; the fake captures the bot's outbound API calls."""
 
@@ -61,7 +61,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         twilio = stack.enter_context(FakeServer(twilio_api))
         graph = stack.enter_context(FakeServer(graph_api))
         rasa = stack.enter_context(rasa_stack(
-            tmp_path_factory.mktemp("messengers"), launcher=True,
+            tmp_path_factory.mktemp("messengers"),
             env={"TELEGRAM_ACCESS_TOKEN": TELEGRAM_TOKEN,
                  "TELEGRAM_BOT_USERNAME": TELEGRAM_BOT["username"],
                  "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/webhooks/telegram/webhook",

@@ -1,5 +1,5 @@
 """The authenticated partner channel and the callback channel, against the real
-Rasa server (started through channels.launch) and action server."""
+Rasa server (started through `python -m server`) and action server."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
             return proxies[-1].url
 
         rasa = stack.enter_context(rasa_stack(
-            work / "stack", launcher=True, extra_credentials=PARTNER_CHANNEL,
+            work / "stack", extra_credentials=PARTNER_CHANNEL,
             action_url=proxy,
             env={"SCIATICALM_PARTNER_KEYS": f"clinic={clinic_key}",
                  "SCIATICALM_PARTNER_KEYS_FILE": str(keys_file),

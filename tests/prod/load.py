@@ -151,7 +151,7 @@ async def sio_conversation(base_url: str, session_id: str, turns: list[str], tal
             before = len(received)
             turn_ended.clear()
             await client.emit("user_uttered", {"message": text, "session_id": session_id})
-            # bot_turn_end follows the turn's last bot_uttered (channels/socketio.py)
+            # bot_turn_end follows the turn's last bot_uttered (server/channels/socketio.py)
             try:
                 await asyncio.wait_for(turn_ended.wait(), reply_timeout)
             except asyncio.TimeoutError:

@@ -341,7 +341,7 @@ def test_a_socketio_flood_gets_one_notice_and_others_are_served(
     users = [e for e in events if e[0] == "user"]
     # Refused messages get their bot_turn_end too. Not all 1,000 arrive: over
     # long-polling the client batches what it queued, and engine.io discards a
-    # payload of more than 50 packets (channels/socketio.py), so some never reach
+    # payload of more than 50 packets (server/channels/socketio.py), so some never reach
     # the channel. (e2e/test_socketio_channel.py checks exactly one
     # turn end per message.)
     assert turn_ends >= 100, turn_ends

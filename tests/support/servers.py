@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from channels.input_checks import conversation_id
+from server.channels.input_checks import conversation_id
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO / ".venv" / "bin"
@@ -111,16 +111,15 @@ def rasa_stack(
     with_actions: bool = True,
     cors: tuple[str, ...] = (),
     extra_credentials: str = "",
-    launcher: bool = False,
     env: Mapping[str, str] | None = None,
     action_url: Callable[[str], str] | None = None,
 ) -> Iterator[Stack]:
     """Run action server (optional) + Rasa server; yield a Stack; stop both.
 
-    launcher: start Rasa through channels.launch (the channels and event broker
-    that `env` switches on, as scripts/run-rasa.sh does); env: extra environment
-    variables for both servers; action_url: given the action server's URL, the
-    URL Rasa should call instead (e.g. a recording proxy in front of it).
+    Rasa starts as `make run` starts it, through `python -m server` (with the channels
+    and event broker that `env` switches on), both servers on 127.0.0.1.
+    env: extra environment variables for both servers; action_url: given the action
+    server's URL, the URL Rasa should call instead (e.g. a recording proxy in front of it).
     """
     if not MODEL.exists():
         raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
@@ -135,12 +134,12 @@ def rasa_stack(
         f'  db: "{db_path}"\n'
     )
     (workdir / "credentials.yml").write_text(
-        "channels.rest.RestInput:\n\n"
-        "channels.socketio.SocketIOInput:\n  user_message_evt: user_uttered\n"
+        "server.channels.rest.RestInput:\n\n"
+        "server.channels.socketio.SocketIOInput:\n  user_message_evt: user_uttered\n"
         "  bot_message_evt: bot_uttered\n  session_persistence: true\n" + extra_credentials
     )
     env = dict(os.environ, SQLALCHEMY_SILENCE_UBER_WARNING="1", TF_CPP_MIN_LOG_LEVEL="2",
-               **(env or {}))
+               SANIC_HOST="127.0.0.1", **(env or {}))
     action_proc = None
     if with_actions:
         action_proc = _spawn(
@@ -151,15 +150,12 @@ def rasa_stack(
     cors_args: list[str] = []
     for origin in cors:
         cors_args += ["--cors", origin]
-    run_args = ["--model", str(MODEL), "--port", str(rasa_port), *cors_args]
+    run_args = ["--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(rasa_port),
+                *cors_args]
     config_args = ["--endpoints", str(workdir / "endpoints.yml"),
                    "--credentials", str(workdir / "credentials.yml")]
-    if launcher:
-        command = [str(VENV_BIN / "python"), "-m", "channels.launch", *config_args,
-                   "--out", str(workdir / "effective"), "--", *run_args]
-    else:
-        command = [str(VENV_BIN / "python"), "-m", "sciaticalm.runtime", "run", *run_args,
-                   *config_args]
+    command = [str(VENV_BIN / "python"), "-m", "server", *config_args,
+               "--out", str(workdir / "effective"), "--", *run_args]
     rasa_proc = _spawn(command, workdir / "rasa.log", env)
     stack = Stack(
         rasa_url=f"http://127.0.0.1:{rasa_port}",

@@ -1,4 +1,4 @@
-"""channels/admission.py: the one pipeline every channel uses, with Rasa's own
+"""server/channels/admission.py: the one pipeline every channel uses, with Rasa's own
 message and tracker store classes (no server)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from channels.admission import (
+from server.channels.admission import (
     UNAVAILABLE,
     Admission,
     RawRecipient,
@@ -23,7 +23,7 @@ from channels.admission import (
     RestBody,
     parse_rest_body,
 )
-from channels.input_checks import conversation_id, raw_sender
+from server.channels.input_checks import conversation_id, raw_sender
 
 NO_LIMIT = {"SCIATICALM_RATE_LIMIT": "off"}
 
