@@ -45,7 +45,7 @@ test-prod: test-prod-load test-prod-faults ## every production topology test
 test-prod-load: setup $(MODEL) prod-nginx prod-services ## 200 conversations, hostile input, floods
 	$(VENV)/bin/pytest -q tests/prod/test_prod.py
 
-# Its own PostgreSQL and Redis (tests/prod/services.py), so they can be restarted.
+# Its own PostgreSQL and Redis (testkit/services.py), so they can be restarted.
 test-prod-faults: setup $(MODEL) prod-nginx prod-services ## restarts and failures under load
 	$(VENV)/bin/pytest -q tests/prod/test_guard.py tests/prod/test_faults.py
 

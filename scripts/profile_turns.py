@@ -33,8 +33,8 @@ from rasa.utils.endpoints import EndpointConfig  # noqa: E402
 from rasa.utils.log_utils import configure_structlog  # noqa: E402
 
 from server.runtime import action_schema, install  # noqa: E402
-from tests.prod.load import TURNS  # noqa: E402
-from tests.support.servers import free_port  # noqa: E402
+from testkit.load import TURNS  # noqa: E402
+from testkit.servers import free_port  # noqa: E402
 
 
 async def cpu_per_turn(agent: Agent, conversations: int, tag: str,

@@ -1,7 +1,7 @@
 """The one way to start the Rasa server (`python -m server`), in both topologies.
 
 `make run` (Procfile), `make run-prod` (deploy/launch.py, one per replica) and
-the tests (tests/support/servers.py) all start Rasa here. Rasa expands ${VAR} in
+the tests (testkit/servers.py) all start Rasa here. Rasa expands ${VAR} in
 credentials.yml / endpoints.yml and stops when one is unset, so the committed
 files name no variables. This reads them, adds each messenger, the callback
 channel and the Pika event broker whose variables are all set (a partly

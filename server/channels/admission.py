@@ -270,15 +270,21 @@ class Admission:
             self.in_flight.leave(key)
         return None
 
-    async def tell(self, output: OutputChannel, recipient_id: str, refusal: Refusal,
-                   text: str | None = None) -> None:
+    async def tell(self, output: OutputChannel | None, recipient_id: str, refusal: Refusal,
+                   text: str | None = None, *,
+                   send: Callable[[dict[str, Any]], Awaitable[Any]] | None = None) -> None:
         """Send the refusal's polite messages on the channel (a too-fast notice at
-        most once per 10 s per recipient); a channel that fails to send is logged."""
+        most once per 10 s per recipient); a channel that fails to send is logged.
+        `send`: for channels that take a whole message (text and custom payload in
+        one, as the widget does) instead of the output channel's send_response."""
         if refusal.reason == "too_fast" and not self.notice_due(recipient_id):
             return
         for message in refusal.messages(self.channel, text):
             try:
-                await output.send_response(recipient_id, message)
+                if send is not None:
+                    await send(message)
+                elif output is not None:
+                    await output.send_response(recipient_id, message)
             except Exception as exc:
                 logger.warning("%s: could not send the %s notice (%s)", self.channel,
                                refusal.reason, type(exc).__name__)

@@ -76,8 +76,11 @@ class PartnerCallbackInput(CallbackInput):
             try:
                 outcome = await admission.handle(message, on_new_message, rate_key="")
                 if isinstance(outcome, Refusal):
-                    await admission.tell(message.output_channel, sender, outcome,
-                                         message.text)
+                    # posted whole, in the reply shape (text and custom payload in one)
+                    output = message.output_channel
+                    assert isinstance(output, PartnerCallbackOutput)
+                    await admission.tell(output, sender, outcome, message.text,
+                                         send=output._persist_message)
             except Exception:
                 logger.exception("callback: handling a message of %s failed",
                                  message.input_channel)

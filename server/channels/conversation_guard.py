@@ -10,8 +10,8 @@ refused (REST and partner: 429, resend after the reply; socket.io: the polite
 replica killed mid-turn frees it.
 
 Off when REDIS_HOST is unset: one replica with Rasa's in-memory lock store
-needs no guard. Used by the production REST channel (deploy/prod_rest.py), the
-partner channel and the socket.io channel.
+needs no guard. Used by the admission pipeline (server/channels/admission.py),
+so by every channel.
 """
 
 from __future__ import annotations

@@ -105,8 +105,13 @@ class SocketIOInput(RasaSocketIOInput):
         admission = Admission(self.name(), in_flight=3)
 
         async def tell(sid: str, refusal: Refusal, text: str | None = None) -> None:
-            """The refusal's polite messages to this client (too fast: once per 10 s)."""
-            await admission.tell(SocketIOOutput(sio, self.bot_message_evt), sid, refusal, text)
+            """The refusal's polite messages to this client (too fast: once per 10 s),
+            each emitted whole (text and its custom payload), as the widget expects."""
+
+            async def emit(message: dict[str, Any]) -> None:
+                await sio.emit(self.bot_message_evt, message, room=sid)
+
+            await admission.tell(None, sid, refusal, text, send=emit)
 
         async def session_request(sid: str, data: object) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None

@@ -1,7 +1,7 @@
 """Degrade the bot's light markdown for channels that cannot show it.
 
 The assistant writes **bold**, "- " / "1. " list lines and [label](url) links
-(the help line as [02380 248725](tel:+442380248725)). Messengers get:
+(the help line as [<display>](tel:<number>), from content/contact.yml). Messengers get:
 
 - plain text (SMS, WhatsApp, Messenger): bold markers dropped, a tel: link
   becomes its label (phones link numbers themselves), a web link "label (url)";

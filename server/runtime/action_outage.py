@@ -37,9 +37,12 @@ from rasa.shared.exceptions import RasaException
 logger = logging.getLogger(__name__)
 
 APOLOGY_RESPONSE = "utter_actions_unavailable"
-FALLBACK_TEXT = ("Sorry, part of the assistant is not working right now. Please try again "
-                 "in a few minutes. In an emergency call 999; otherwise call the Sciaticalm "
-                 "help line on 02380 248725.")
+# The numbers come from content/contact.yml (one source); if even that cannot be
+# read, the text still says whom to call.
+FALLBACK_TEMPLATE = ("Sorry, part of the assistant is not working right now. Please try again "
+                     "in a few minutes. In an emergency call {emergency}; otherwise call the "
+                     "Sciaticalm help line on {helpline}.")
+UNFILLED = {"{emergency}": "999", "{helpline}": "our help line"}
 _ORIGINAL_RUN = RemoteAction.run
 
 
@@ -55,6 +58,20 @@ def candidate_slots(tracker: DialogueStateTracker) -> list[str]:
     return list(reversed(names))
 
 
+def fallback_text(channel_name: str | None) -> str:
+    """The last-resort apology with the numbers of content/contact.yml."""
+    try:
+        from sciaticalm.content import library
+        from sciaticalm.render import fill
+
+        return fill(FALLBACK_TEMPLATE, library(), channel_name)
+    except Exception:  # the apology itself must not fail
+        text = FALLBACK_TEMPLATE
+        for placeholder, value in UNFILLED.items():
+            text = text.replace(placeholder, value)
+        return text
+
+
 async def apology(nlg: NaturalLanguageGenerator, tracker: DialogueStateTracker,
                   channel_name: str) -> BotUttered:
     try:
@@ -63,7 +80,7 @@ async def apology(nlg: NaturalLanguageGenerator, tracker: DialogueStateTracker,
         logger.exception("could not render %s", APOLOGY_RESPONSE)
         message = None
     if not message or not message.get("text"):
-        message = {"text": FALLBACK_TEXT}
+        message = {"text": fallback_text(channel_name)}
     message.setdefault("utter_action", APOLOGY_RESPONSE)
     return create_bot_utterance(dict(message))
 

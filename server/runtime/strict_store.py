@@ -7,8 +7,8 @@ from nothing) and `save` writes to an in-memory store that nobody reads again.
 The visitor gets a normal 200 reply and the turn is lost from the log without
 a trace. With this hook the error reaches the input channel instead, which
 answers 503 with `Retry-After` and the messages to show (the red-flag
-escalation first when the text has warning signs: deploy/prod_rest.py,
-server/channels/socketio.py, server/channels/partner.py); the client sends the turn again
+escalation first when the text has warning signs: the admission pipeline,
+server/channels/admission.py, which every channel uses); the client sends the turn again
 once the database is back, and it is logged exactly once.
 
 It also creates the SQL engine with `pool_pre_ping` (a connection broken by a

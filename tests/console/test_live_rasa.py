@@ -15,8 +15,8 @@ from staff_console.db import make_engine
 from staff_console.filters import parse_filters
 from staff_console.migrate import upgrade
 from staff_console.refresh import refresh
+from testkit.servers import MODEL, rasa_stack, rest_id
 from tests.console.rasa_log import tracker_store
-from tests.support.servers import MODEL, rasa_stack, rest_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow,
               pytest.mark.skipif(not MODEL.exists(), reason="no trained model: make train")]

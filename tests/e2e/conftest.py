@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import Stack, rasa_stack, rest_id
+from testkit.servers import Stack, rasa_stack, rest_id
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.servers import Stack, rasa_stack, rest_id
+from testkit.servers import Stack, rasa_stack, rest_id
 
 
 @pytest.fixture(scope="module")

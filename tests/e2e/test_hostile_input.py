@@ -10,8 +10,8 @@ from pathlib import Path
 
 import requests
 
-from tests.support.hostile import hostile_cases
-from tests.support.servers import Stack, rest_id
+from testkit.hostile import hostile_cases
+from testkit.servers import Stack, rest_id
 
 
 def rss_kib(pid: int) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import MODEL, REPO, VENV_BIN, free_port
+from testkit.servers import MODEL, REPO, VENV_BIN, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PORTS = ("5005", "5055", "8000", "8001")

@@ -14,7 +14,7 @@ import uuid
 import requests
 import socketio
 
-from tests.support.servers import Stack
+from testkit.servers import Stack
 
 
 def converse(url: str, session_id: str, sends: list[object]) -> list[dict]:

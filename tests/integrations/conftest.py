@@ -1,4 +1,4 @@
-"""Helpers for the integration tests (servers come from tests/support/servers.py)."""
+"""Helpers for the integration tests (servers come from testkit/servers.py)."""
 
 from __future__ import annotations
 

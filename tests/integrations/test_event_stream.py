@@ -17,8 +17,8 @@ from typing import Any
 import aio_pika
 import pytest
 
+from testkit.servers import REPO, Stack, rasa_stack, rest_id
 from tests.integrations.conftest import eventually
-from tests.support.servers import REPO, Stack, rasa_stack, rest_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

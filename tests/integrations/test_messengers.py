@@ -18,6 +18,7 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
+from testkit.servers import Stack, rasa_stack
 from tests.integrations.conftest import event_count, eventually, new_key, user_events
 from tests.integrations.fakes import (
     TELEGRAM_BOT,
@@ -27,7 +28,6 @@ from tests.integrations.fakes import (
     telegram_api,
     twilio_api,
 )
-from tests.support.servers import Stack, rasa_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -15,6 +15,8 @@ import pytest
 import requests
 import socketio
 
+from testkit.hostile import hostile_cases
+from testkit.servers import Stack, rasa_stack
 from tests.integrations.conftest import (
     HELP_LINE_LINK,
     PARTNER_CHANNEL,
@@ -25,8 +27,6 @@ from tests.integrations.conftest import (
     user_events,
 )
 from tests.integrations.fakes import FakeServer, accept, forwarding_to
-from tests.support.hostile import hostile_cases
-from tests.support.servers import Stack, rasa_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

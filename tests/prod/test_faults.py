@@ -1,11 +1,11 @@
 """Faults of the production topology, each while conversations are running
-through nginx, on a private PostgreSQL and Redis (tests/prod/services.py) so
+through nginx, on a private PostgreSQL and Redis (testkit/services.py) so
 they can be restarted: PostgreSQL restarted, Redis restarted, the action server
 stopped, a Rasa replica killed with SIGKILL. First, the whole topology is
 stopped mid-conversation and started again.
 
 The visitors are REST clients that send a turn again with the same message_id
-after a 502/503/504 (deploy/prod_rest.py never logs a repeated id twice). After
+after a 502/503/504 (server/channels/rest.py never logs a repeated id twice). After
 each fault the log must hold exactly what the visitors were answered: every
 turn once, in order, nothing half-written.
 """
@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from tests.prod.load import TURNS, Tally, run_mixed
-from tests.prod.services import PrivatePostgres, PrivateRedis
-from tests.prod.topology import ProdTopology
-from tests.support.servers import rest_id
+from testkit.load import TURNS, Tally, run_mixed
+from testkit.servers import rest_id
+from testkit.services import PrivatePostgres, PrivateRedis
+from testkit.topology import ProdTopology
 
 VISITORS = 20
 APOLOGY = "Sorry, I can't fetch that part of my advice right now"

@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from server.channels.conversation_guard import ConversationGuard
-from tests.prod.services import PrivateRedis
+from testkit.services import PrivateRedis
 
 
 @pytest.fixture()

@@ -20,10 +20,10 @@ import requests
 import socketio
 import sqlalchemy as sa
 
-from tests.prod.load import EIO_WARNINGS, TURNS, Tally, run_mixed
-from tests.prod.topology import PG, ProdTopology
-from tests.support.hostile import hostile_cases
-from tests.support.servers import rest_id, socketio_id
+from testkit.hostile import hostile_cases
+from testkit.load import EIO_WARNINGS, TURNS, Tally, run_mixed
+from testkit.servers import rest_id, socketio_id
+from testkit.topology import PG, ProdTopology
 
 REST_VISITORS, SIO_VISITORS = 150, 50
 PARTNER_KEY = f"pk-{uuid.uuid4().hex}"

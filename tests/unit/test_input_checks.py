@@ -16,7 +16,7 @@ from server.channels.input_checks import (
     parse_rate,
     sender_problem,
 )
-from tests.support.servers import REPO
+from testkit.servers import REPO
 
 
 def test_clean_text_drops_nul_and_controls_keeps_newlines_emoji_rtl() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from tests.support.servers import REPO
+from testkit.servers import REPO
 
 MAKEFILES = [REPO / "Makefile", *sorted((REPO / "mk").glob("*.mk"))]
 

@@ -26,7 +26,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from server.runtime import action_outage, log_privacy, strict_store
-from tests.support.servers import free_port
+from testkit.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.support.servers import socketio_id
+from testkit.servers import socketio_id
 from tests.web.widget import Widget
 
 

@@ -20,7 +20,7 @@ import requests
 
 from server.channels.input_checks import conversation_id
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO / ".venv" / "bin"
 MODEL = REPO / "models" / "sciaticalm.tar.gz"
 

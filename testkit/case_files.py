@@ -14,7 +14,7 @@ import yaml
 
 from sciaticalm.triage import default_detector
 
-TESTS = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parents[1] / "tests"
 # Every case file of the gate: the first set, then the blind rounds (docs/triage.md).
 CASE_FILES = sorted(TESTS.glob("triage_cases*.yml"))
 RANK = {None: 0, "none": 0, "urgent": 1, "emergency": 2}

@@ -18,7 +18,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from sciaticalm.aspects import parse_aspect
 from sciaticalm.content import TOPIC_INTENTS, library
-from sciaticalm.nlu.overrides import (
+from server.nlu.overrides import (
     ConversationReader,
     set_entities,
     set_intent,

@@ -11,13 +11,13 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
 from sciaticalm.content import library
-from sciaticalm.nlu.overrides import (
+from sciaticalm.several_questions import topics_asked
+from server.nlu.overrides import (
     ConversationReader,
     set_entities,
     set_intent,
     whole_message_entity,
 )
-from sciaticalm.several_questions import topics_asked
 
 SEVERAL_INTENT = "ask_several"
 EXTRACTOR = "SeveralQuestionsComponent"

@@ -4,7 +4,7 @@ running a conversation of several turns through nginx, and recording what the
 log must hold afterwards.
 
 A REST turn carries a `message_id`; on 502/503/504 or a lost connection the
-visitor sends the same turn again with the same id (deploy/prod_rest.py never
+visitor sends the same turn again with the same id (server/channels/rest.py never
 logs a repeated id twice), as the web widget's outbox does.
 """
 

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.support.servers import free_port
+from testkit.servers import free_port
 
 
 def wait_port(port: int, up: bool = True, timeout: float = 30) -> None:

@@ -18,13 +18,13 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT
 from rasa.shared.nlu.training_data.message import Message
 
-from sciaticalm.nlu.overrides import (
+from sciaticalm.situation import read_situation
+from server.nlu.overrides import (
     ConversationReader,
     set_entities,
     set_intent,
     whole_message_entity,
 )
-from sciaticalm.situation import read_situation
 
 SITUATION_INTENT = "describe_situation"
 FALLBACK_INTENT = "nlu_fallback"

@@ -14,7 +14,7 @@ import psycopg2
 from psycopg2 import sql
 
 from deploy.launch import READY_LINE
-from tests.support.servers import REPO, VENV_BIN, free_port
+from testkit.servers import REPO, VENV_BIN, free_port
 
 PG = dict(host="127.0.0.1", port=5432, user="postgres")
 
