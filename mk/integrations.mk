@@ -22,8 +22,8 @@ rabbitmq: ## start the machine's RabbitMQ if nothing answers on its port
 integrations-config: setup ## what `make run` would switch on with this environment
 	$(PY) -m server --dry-run --out var
 
-# Channel helpers (no servers), then the partner/callback channels, the messengers
+# The partner/callback channels, the messengers
 # against fake provider APIs, and the event stream on the local RabbitMQ, each module
 # against its own real Rasa + action servers.
-test-integrations: setup $(MODEL) rabbitmq ## partner, callback, messengers, event stream, channel units
+test-integrations: setup $(MODEL) rabbitmq ## partner, callback, messengers, event stream, hostile input, isolation
 	$(VENV)/bin/pytest -q tests/integrations

@@ -13,11 +13,13 @@ from pathlib import Path
 import yaml
 
 from sciaticalm.triage import default_detector
+from sciaticalm.triage.detector import TIER_RANK
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 # Every case file of the gate: the first set, then the blind rounds (docs/triage.md).
 CASE_FILES = sorted(TESTS.glob("triage_cases*.yml"))
-RANK = {None: 0, "none": 0, "urgent": 1, "emergency": 2}
+# The detector's own tier ranking, with "no tier" below it.
+RANK = {None: 0, "none": 0, **TIER_RANK}
 
 
 @dataclass(frozen=True)
