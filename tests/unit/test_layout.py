@@ -5,6 +5,7 @@ and never `tests/`, and `deploy/` holds configuration and the supervisor only.""
 from __future__ import annotations
 
 import ast
+import subprocess
 from pathlib import Path
 
 from testkit.servers import REPO
@@ -40,3 +41,19 @@ def test_deploy_holds_configuration_and_the_supervisor_only() -> None:
     files = {p.name for p in (REPO / "deploy").iterdir() if p.is_file()}
     assert files == {"__init__.py", "launch.py", "credentials.prod.yml",
                      "endpoints.prod.yml", "nginx.conf.template"}
+
+
+def test_the_readme_layout_table_names_every_top_level_entry() -> None:
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True,
+                             check=True).stdout.split()
+    top = {path.split("/")[0] for path in tracked if not path.startswith(".")}
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Project layout", 1)[1].split("\n## ", 1)[0]
+    named = set()
+    for row in table.splitlines():
+        if row.startswith("| `"):
+            for ref in row.split("|")[1].split("`")[1::2]:
+                named.add(ref.split("/")[0].split("*")[0])
+    missing = {t for t in top if t not in named and not t.endswith(".md")}
+    assert missing == set(), missing
+    assert {n for n in named if n and not (REPO / n).exists()} == set()
