@@ -35,6 +35,14 @@ def socketio_id(session: str) -> str:
     return conversation_id("socketio", session)
 
 
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process (KiB), from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -6,20 +6,11 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from pathlib import Path
 
 import requests
 
 from testkit.hostile import hostile_cases
-from testkit.servers import Stack, rest_id
-
-
-def rss_kib(pid: int) -> int:
-    """Resident memory of a process (KiB), from /proc."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError(f"no VmRSS for {pid}")
+from testkit.servers import Stack, rest_id, rss_kib
 
 
 def test_hostile_rest_input_gets_4xx_or_a_reply_and_memory_stays(stack: Stack) -> None:

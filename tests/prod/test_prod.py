@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from testkit.hostile import hostile_cases
 from testkit.load import EIO_WARNINGS, TURNS, Tally, run_mixed
-from testkit.servers import rest_id, socketio_id
+from testkit.servers import rest_id, rss_kib, socketio_id
 from testkit.topology import PG, ProdTopology
 
 REST_VISITORS, SIO_VISITORS = 150, 50
@@ -115,6 +115,26 @@ def test_hostile_rest_input_gets_4xx_or_a_reply_never_5xx(topology: ProdTopology
     resp = post_raw(topology.rest_url, json.dumps({"sender": f"h-l-{sid}",
                                                    "message": "c" * 6_000}).encode())
     assert "5,000 characters" in resp.json()["messages"][0]["text"]
+
+
+def test_hostile_input_leaves_the_replicas_memory_where_it_was(topology: ProdTopology) -> None:
+    """Three rounds of the hostile set over REST and the partner channel: each
+    replica's resident memory stays within 10% of its figure before."""
+    replicas = {name: pid for name, pid in topology.child_pids().items()
+                if name.startswith("rasa-")}
+    assert len(replicas) == len(topology.rasa_ports)
+    assert say(topology, f"warm-{uuid.uuid4().hex[:8]}", "hello")
+    before = {name: rss_kib(pid) for name, pid in replicas.items()}
+    partner = f"{topology.url}/webhooks/partner/webhook"
+    for _ in range(3):
+        sid = uuid.uuid4().hex[:8]
+        for _name, body, _status in hostile_cases(sid):
+            assert post_raw(topology.rest_url, body).status_code < 500
+            assert post_raw(partner, body, {"X-API-Key": PARTNER_KEY}).status_code < 500
+    after = {name: rss_kib(pid) for name, pid in replicas.items()}
+    grown = {name: (before[name], after[name]) for name in replicas
+             if after[name] > before[name] * 1.10}
+    assert grown == {}, grown
 
 
 def test_a_repeated_message_id_is_answered_from_the_log_not_logged_twice(
