@@ -1,8 +1,10 @@
 # Sciaticalm assistant: one entry point for setting up, running and testing.
+# `make help` lists every target with what it does (the "## " text after each target).
 #   make run    set up what is missing, train if the data changed, start everything
+#               (every process on 127.0.0.1; SCIATICALM_BIND_HOST=0.0.0.0 make run
+#               to listen on every interface)
 #   make test   set up, then run every test
 #   make bench  benchmarks (results in docs/performance.md)
-#   make profile  where a turn's CPU goes
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -28,14 +30,32 @@ BENCH_TARGETS := bench-assistant
 # Setup steps needed by `make run` and `make test`. Files in mk/ append their own.
 SETUP_TARGETS := $(STAMPS)/venv
 
+# ---------------------------------------------------------------- shared idioms
+# The one definition of each, used by every file in mk/.
+# sudo only when not root.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+# $(call apt_install,PACKAGE,COMMAND-OR-PATH): Debian's package, only when missing.
+apt_install = if ! command -v $(2) >/dev/null 2>&1 && [ ! -x "$(2)" ]; then \
+	  echo "==> installing Debian $(1)"; $(SUDO) apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(1); fi
+# $(call port_open,HOST,PORT): a shell test, true when something answers.
+port_open = (exec 3<>/dev/tcp/$(1)/$(2)) 2>/dev/null
+# $(call wait_port,HOST,PORT,SECONDS,NAME): wait until it answers, else fail.
+wait_port = for i in $$(seq 1 $(3)); do $(call port_open,$(1),$(2)) && exit 0; sleep 1; \
+	  done; echo "$(4) did not come up on $(1):$(2)"; exit 1
+# Debian's chromium for the browser tests (never a downloaded browser).
+CHROMIUM := /usr/bin/chromium
+
 -include mk/*.mk
 
 .PHONY: help setup run train test bench profile clean triage-rounds $(TEST_TARGETS) $(BENCH_TARGETS)
 
-help:
-	@echo "make run    - set up, train if needed, start the assistant (URLs are printed)"
-	@echo "make test   - set up, then run every test"
-	@echo "make bench  - run the benchmarks"
+help: ## list every target with what it does
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "} {printf "  %-22s %s\n", $$1, $$2}'
+
+$(CHROMIUM):
+	@$(call apt_install,chromium,$(CHROMIUM))
 
 # ---------------------------------------------------------------- setup
 $(STAMPS)/venv: requirements.txt requirements-model.txt constraints.txt pyproject.toml
@@ -50,7 +70,7 @@ $(STAMPS)/venv: requirements.txt requirements-model.txt constraints.txt pyprojec
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
-setup: $(SETUP_TARGETS)
+setup: $(SETUP_TARGETS) ## create .venv with the pinned packages (and what mk/ adds)
 
 # ---------------------------------------------------------------- model
 $(MODEL): $(STAMPS)/venv $(TRAIN_INPUTS)
@@ -60,64 +80,64 @@ $(MODEL): $(STAMPS)/venv $(TRAIN_INPUTS)
 	  echo $$(( $$(date +%s) - start )) > var/train-seconds
 	@touch $@
 
-train: $(MODEL)
+train: $(MODEL) ## train the model if config, domain or data changed
 
 # ---------------------------------------------------------------- run
-run: setup $(MODEL)
+run: setup $(MODEL) ## set up, train if needed, start everything on 127.0.0.1 (URLs printed)
 	@scripts/print-urls.sh
 	$(VENV)/bin/honcho -f Procfile start
 
 # ---------------------------------------------------------------- tests
-test: setup $(TEST_TARGETS)
+test: setup $(TEST_TARGETS) ## set up, then run every test suite
 	@echo "make test: all test suites passed"
 
-test-lint: setup
+test-lint: setup ## ruff over the whole repo
 	$(VENV)/bin/ruff check .
 
-test-unit: setup
+test-unit: setup ## unit tests, no servers
 	$(VENV)/bin/pytest -q tests/unit
 
-test-validate: $(MODEL)
+test-validate: $(MODEL) ## rasa data validate
 	$(RASA) data validate --data data --domain domain.yml --config config.yml
 
-test-triage: setup
+test-triage: setup ## red-flag detector rules and gates
 	$(VENV)/bin/pytest -q tests/triage
 
-test-stories: $(MODEL)
+test-stories: $(MODEL) ## test stories against the trained model
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
 	  --fail-on-prediction-errors --out results/stories
 
 # The first holdout (short questions) and a blind batch of long, chatty, multi-part
 # messages (docs/understanding.md: 0.793 before tuning; 0.857 with the MiniLM features),
 # each with its gate.
-test-nlu-gate: $(MODEL)
+test-nlu-gate: $(MODEL) ## NLU holdouts, each gated on its macro-F1
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout.yml --out results/nlu
 	$(PY) scripts/nlu_gate.py results/nlu/intent_report.json --min-macro-f1 0.95
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout_blind_r2.yml --out results/nlu_r2
 	$(PY) scripts/nlu_gate.py results/nlu_r2/intent_report.json --min-macro-f1 0.83
 
-test-e2e: $(MODEL)
+test-e2e: $(MODEL) ## real Rasa + action servers: REST, socket.io, hostile input, listeners
 	$(VENV)/bin/pytest -q tests/e2e
 
 # Blind visitor conversation suites against the real servers, each gated on its pass
 # rate (tests/conversations/gates.yml; failing turns in results/conversations/).
-test-conversations: $(MODEL)
+test-conversations: $(MODEL) ## blind conversation suites, each gated on its pass rate
 	$(VENV)/bin/pytest -q tests/conversations
 
 # Each triage case file's figures (recall per tier, false alarms), every wrong case listed.
-triage-rounds: setup
+triage-rounds: setup ## figures of each triage case file, misses listed
 	PYTHONPATH=. $(PY) scripts/triage_round.py tests/triage_cases*.yml --misses
 
 # ---------------------------------------------------------------- bench
-bench: setup $(MODEL) $(BENCH_TARGETS)
+bench: setup $(MODEL) $(BENCH_TARGETS) ## every benchmark
 	@echo "benchmarks done: results in docs/performance.md and docs/*.md"
 
-bench-assistant: setup $(MODEL)
+bench-assistant: setup $(MODEL) ## turn latency of the embedded default
 	PYTHONPATH=. $(PY) scripts/bench_assistant.py
 
 # Where a turn's CPU goes (cProfile, in process; prints, writes nothing).
-profile: setup $(MODEL)
+profile: setup $(MODEL) ## where a turn's CPU goes (cProfile, prints only)
 	$(PY) scripts/profile_turns.py
 
-clean:
+clean: ## remove stamps, models, results and caches
 	rm -rf $(STAMPS) models results .pytest_cache .ruff_cache

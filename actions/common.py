@@ -16,7 +16,7 @@ DISCLAIMER_SLOT = "disclaimer_shown"
 
 
 def channel(tracker: Tracker) -> str | None:
-    """The channel to render for. Partner channels (channels.partner, which sets
+    """The channel to render for. Partner channels (server.channels.partner, which sets
     metadata["partner"]) get the REST shape, so links stay markdown links there."""
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     if metadata.get("partner"):

@@ -1,6 +1,6 @@
 """The reply to a runner who describes their own training, shoes, form or pain.
 
-The NLU component sciaticalm.nlu.situation_component reads the message and fills the
+The NLU component server.nlu.situation_component reads the message and fills the
 assessment's slots from it; this action names what was said, gives the matching
 advice first and offers the assessment, which then skips what is already answered.
 """

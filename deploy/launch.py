@@ -5,7 +5,7 @@
 PostgreSQL and Redis must be running (`make run-prod` starts the machine's own);
 this creates the database and Rasa's events table if missing, then starts one
 action server, N Rasa replicas (`rasa run` without --enable-api, so Rasa's HTTP
-API is off; CORS limited to SCIATICALM_CORS_ORIGINS) through channels.launch,
+API is off; CORS limited to SCIATICALM_CORS_ORIGINS) through `python -m server`,
 and nginx in front, and prints the URL. Configuration comes only from the
 environment (docs/deployment.md):
 
@@ -117,7 +117,7 @@ def render(cfg: dict[str, object], env: dict[str, str]) -> tuple[Path, Path]:
     nginx_conf.write_text(text, encoding="utf-8")
     credentials = yaml.safe_load((DEPLOY / "credentials.prod.yml").read_text(encoding="utf-8"))
     if cfg["jwt_key"]:
-        credentials["channels.socketio.SocketIOInput"].update(
+        credentials["server.channels.socketio.SocketIOInput"].update(
             jwt_key=cfg["jwt_key"], jwt_method="HS256")
     cred_path = run_dir / "credentials.yml"
     fd = os.open(cred_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -151,7 +151,7 @@ class Topology:
             cors += ["--cors", origin]
         for i, port in enumerate(cfg["rasa_ports"], 1):  # type: ignore[arg-type]
             self.spawn(f"rasa-{i}", [
-                str(VENV_BIN / "python"), "-m", "channels.launch",
+                str(VENV_BIN / "python"), "-m", "server",
                 "--credentials", str(cred_path),
                 "--endpoints", str(DEPLOY / "endpoints.prod.yml"),
                 "--out", str(run_dir / f"rasa-{i}"), "--",
@@ -211,8 +211,10 @@ def main() -> int:
     # cores, and more threads per replica only made them compete (docs/performance.md).
     for var in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
         env.setdefault(var, "1")
-    env.update(SQLALCHEMY_SILENCE_UBER_WARNING="1", TF_CPP_MIN_LOG_LEVEL="2",
-               PYTHONPATH=os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p))
+    # The action server (rasa_sdk reads SANIC_HOST) and the replicas (--interface)
+    # listen on loopback only: nginx is the one door.
+    env.update(SANIC_HOST="127.0.0.1", SQLALCHEMY_SILENCE_UBER_WARNING="1",
+               TF_CPP_MIN_LOG_LEVEL="2")
     if not MODEL.exists():
         log(f"no trained model at {MODEL}: run `make train` first")
         return 1

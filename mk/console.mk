@@ -7,29 +7,21 @@ BENCH_TARGETS += bench-console
 
 .PHONY: console-chromium console-admin console-migrate
 
-# Debian's chromium for the browser test, installed only when it is missing
-# (mk/web.mk may install it too; never a downloaded browser).
-console-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "==> installing Debian chromium"; \
-	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update && \
-	  $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y chromium; \
-	fi
+console-chromium: $(CHROMIUM) ## Debian's chromium for the console's browser test
 
 # Every console test; PostgreSQL is the machine's (127.0.0.1:5432, user postgres):
 # the tests create and drop their own databases.
-test-console: setup $(MODEL) console-chromium
+test-console: setup $(MODEL) console-chromium ## console tests on SQLite and PostgreSQL, browser test
 	$(VENV)/bin/pytest -q tests/console
 
 # Migrate the console's tables (also done at every start of the console).
-console-migrate: setup
+console-migrate: setup ## migrate the console's tables
 	$(PY) -m staff_console migrate
 
 # make console-admin NAME=alice  (asks for the password)
-console-admin: setup
+console-admin: setup ## create a console admin: make console-admin NAME=alice
 	$(PY) -m staff_console create-admin $(NAME)
 
 # 100,000 conversations / 2,000,000 events on SQLite and PostgreSQL: page times.
-bench-console: setup
+bench-console: setup ## 100k-conversation console benchmark
 	$(PY) scripts/bench_console.py

@@ -9,23 +9,21 @@ RABBITMQ_PORT := 5672
 .PHONY: rabbitmq integrations-config
 
 # The machine's local RabbitMQ (guest/guest), started only if nothing answers on its port.
-rabbitmq:
-	@if (exec 3<>/dev/tcp/$(RABBITMQ_HOST)/$(RABBITMQ_PORT)) 2>/dev/null; then \
+rabbitmq: ## start the machine's RabbitMQ if nothing answers on its port
+	@if $(call port_open,$(RABBITMQ_HOST),$(RABBITMQ_PORT)); then \
 	  echo "==> RabbitMQ is running on $(RABBITMQ_HOST):$(RABBITMQ_PORT)"; \
 	else \
 	  echo "==> starting RabbitMQ (rabbitmq-server -detached)"; \
-	  $(if $(filter 0,$(shell id -u)),,sudo) rabbitmq-server -detached; \
-	  for i in $$(seq 1 60); do \
-	    (exec 3<>/dev/tcp/$(RABBITMQ_HOST)/$(RABBITMQ_PORT)) 2>/dev/null && exit 0; sleep 1; \
-	  done; echo "RabbitMQ did not come up on port $(RABBITMQ_PORT)"; exit 1; \
+	  $(SUDO) rabbitmq-server -detached; \
+	  $(call wait_port,$(RABBITMQ_HOST),$(RABBITMQ_PORT),60,RabbitMQ); \
 	fi
 
 # What `make run` would switch on with the current environment (no secrets printed).
-integrations-config: setup
-	$(PY) -m channels.launch --dry-run --out var
+integrations-config: setup ## what `make run` would switch on with this environment
+	$(PY) -m server --dry-run --out var
 
-# Channel helpers (no servers), then the partner/callback channels, the messengers
+# The partner/callback channels, the messengers
 # against fake provider APIs, and the event stream on the local RabbitMQ, each module
 # against its own real Rasa + action servers.
-test-integrations: setup $(MODEL) rabbitmq
+test-integrations: setup $(MODEL) rabbitmq ## partner, callback, messengers, event stream, hostile input, isolation
 	$(VENV)/bin/pytest -q tests/integrations

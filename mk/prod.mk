@@ -14,47 +14,40 @@ PG_HOST    := 127.0.0.1
 PG_PORT    := 5432
 REDIS_HOST := 127.0.0.1
 REDIS_PORT := 6379
-SUDO_IF_NEEDED := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run-prod prod-nginx prod-services test-prod test-prod-load test-prod-faults bench-prod
 
 # Debian's nginx, installed only when it is missing.
-prod-nginx:
-	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
-	  echo "==> installing Debian nginx"; \
-	  $(SUDO_IF_NEEDED) apt-get update && \
-	  $(SUDO_IF_NEEDED) env DEBIAN_FRONTEND=noninteractive apt-get install -y nginx; \
-	fi
+prod-nginx: ## install Debian's nginx if missing
+	@[ -x /usr/sbin/nginx ] || $(call apt_install,nginx,nginx)
 
 # The machine's PostgreSQL and Redis, started (with the machine's own commands)
 # only when nothing answers on their ports.
-prod-services:
-	@if (exec 3<>/dev/tcp/$(PG_HOST)/$(PG_PORT)) 2>/dev/null; then :; else \
+prod-services: ## start the machine's PostgreSQL and Redis if they do not answer
+	@if $(call port_open,$(PG_HOST),$(PG_PORT)); then :; else \
 	  echo "==> starting PostgreSQL"; \
-	  $(SUDO_IF_NEEDED) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+	  $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
 	fi
-	@if (exec 3<>/dev/tcp/$(REDIS_HOST)/$(REDIS_PORT)) 2>/dev/null; then :; else \
+	@if $(call port_open,$(REDIS_HOST),$(REDIS_PORT)); then :; else \
 	  echo "==> starting Redis"; \
-	  $(SUDO_IF_NEEDED) redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" \
+	  $(SUDO) redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" \
 	    --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log; \
 	fi
-	@for i in $$(seq 1 30); do \
-	  (exec 3<>/dev/tcp/$(PG_HOST)/$(PG_PORT)) 2>/dev/null && \
-	  (exec 3<>/dev/tcp/$(REDIS_HOST)/$(REDIS_PORT)) 2>/dev/null && exit 0; sleep 1; \
-	done; echo "PostgreSQL or Redis did not come up"; exit 1
+	@$(call wait_port,$(PG_HOST),$(PG_PORT),30,PostgreSQL)
+	@$(call wait_port,$(REDIS_HOST),$(REDIS_PORT),30,Redis)
 
 # Never trains: the model must already be at $(MODEL).
-run-prod: setup prod-nginx prod-services
+run-prod: setup prod-nginx prod-services ## start the production topology here (never trains)
 	$(PY) -m deploy.launch
 
-test-prod: test-prod-load test-prod-faults
+test-prod: test-prod-load test-prod-faults ## every production topology test
 
-test-prod-load: setup $(MODEL) prod-nginx prod-services
+test-prod-load: setup $(MODEL) prod-nginx prod-services ## 200 conversations, hostile input, floods
 	$(VENV)/bin/pytest -q tests/prod/test_prod.py
 
-# Its own PostgreSQL and Redis (tests/prod/services.py), so they can be restarted.
-test-prod-faults: setup $(MODEL) prod-nginx prod-services
+# Its own PostgreSQL and Redis (testkit/services.py), so they can be restarted.
+test-prod-faults: setup $(MODEL) prod-nginx prod-services ## restarts and failures under load
 	$(VENV)/bin/pytest -q tests/prod/test_guard.py tests/prod/test_faults.py
 
-bench-prod: setup prod-nginx prod-services
+bench-prod: setup prod-nginx prod-services ## embedded default vs production benchmark
 	$(PY) scripts/bench_prod.py

@@ -3,12 +3,13 @@
 # Included by the Makefile (-include mk/*.mk).
 
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/vite.config.js
-CHROMIUM    := /usr/bin/chromium
 
 SETUP_TARGETS += $(STAMPS)/web-npm $(STAMPS)/web-build $(CHROMIUM)
 TEST_TARGETS  += test-web-unit test-web-e2e
 
-.PHONY: web-build
+.PHONY: web-build test-web
+
+test-web: test-web-unit test-web-e2e ## every widget test (unit and browser)
 
 # npm ci installs exactly what web/package-lock.json records.
 $(STAMPS)/web-npm: web/package.json web/package-lock.json
@@ -21,19 +22,13 @@ $(STAMPS)/web-build: $(STAMPS)/web-npm $(WEB_SOURCES)
 	cd web && npm run --silent build
 	@touch $@
 
-web-build: $(STAMPS)/web-build
-
-# Debian's chromium for the browser tests (never a downloaded browser).
-$(CHROMIUM):
-	@echo "==> installing Debian chromium"
-	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update
-	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+web-build: $(STAMPS)/web-build ## build the widget bundle (web/dist)
 
 # Unit tests of the widget's logic (jsdom).
-test-web-unit: $(STAMPS)/web-npm
+test-web-unit: $(STAMPS)/web-npm ## the widget's unit tests (vitest, jsdom)
 	cd web && npx vitest run
 
 # The demo page in headless chromium against the real Rasa and action servers,
 # plus the axe-core scan and the screenshots in docs/screenshots/.
-test-web-e2e: setup $(MODEL)
+test-web-e2e: setup $(MODEL) ## the demo page in chromium against the real servers
 	$(VENV)/bin/pytest -q tests/web

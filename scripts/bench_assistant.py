@@ -22,7 +22,7 @@ import requests
 from perfdoc import write_section
 
 from sciaticalm.triage import default_detector
-from tests.support.servers import REPO, rasa_stack
+from testkit.servers import REPO, rasa_stack
 
 MESSAGES = ["hello", "what stretches help my back?", "how do I do a plank?",
             "are my trainers the problem?", "how quickly can I build my mileage?",

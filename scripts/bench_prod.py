@@ -30,8 +30,8 @@ sys.path.insert(0, str(REPO))
 
 from perfdoc import write_section  # noqa: E402
 
-from tests.prod.topology import ProdTopology  # noqa: E402
-from tests.support.servers import rasa_stack  # noqa: E402
+from testkit.servers import rasa_stack  # noqa: E402
+from testkit.topology import ProdTopology  # noqa: E402
 
 TURNS = ["hello", "what trainers should I buy for my back?", "how long should I hold a plank",
          "is it ok to run with back pain", "what stretches help", "tell me about core strength",

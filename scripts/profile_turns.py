@@ -2,7 +2,7 @@
 tracker store) answering the load tests' 10-turn conversation, under cProfile.
 
 Starts its own action server, then runs the same conversations twice: with
-Rasa as shipped and with the runtime hooks (sciaticalm.runtime) installed.
+Rasa as shipped and with the runtime hooks (server.runtime) installed.
 Prints CPU ms per turn for each and the functions that cost the most.
 Run with `make profile` (needs a trained model). Not a test.
 """
@@ -32,9 +32,9 @@ from rasa.utils.common import configure_logging_and_warnings  # noqa: E402
 from rasa.utils.endpoints import EndpointConfig  # noqa: E402
 from rasa.utils.log_utils import configure_structlog  # noqa: E402
 
-from sciaticalm.runtime import action_schema, install  # noqa: E402
-from tests.prod.load import TURNS  # noqa: E402
-from tests.support.servers import free_port  # noqa: E402
+from server.runtime import action_schema, install  # noqa: E402
+from testkit.load import TURNS  # noqa: E402
+from testkit.servers import free_port  # noqa: E402
 
 
 async def cpu_per_turn(agent: Agent, conversations: int, tag: str,
@@ -62,7 +62,7 @@ async def main(args: argparse.Namespace, actions_url: str) -> None:
     hooked = await cpu_per_turn(agent, args.conversations, "hooked", None)
     action_schema.uninstall()
     print(f"CPU per turn, Rasa server process ({args.conversations} conversations of "
-          f"{len(TURNS)} turns): as shipped {plain:.1f} ms; with sciaticalm.runtime "
+          f"{len(TURNS)} turns): as shipped {plain:.1f} ms; with server.runtime "
           f"{hooked:.1f} ms")
     install()
     profile = cProfile.Profile()

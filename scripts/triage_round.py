@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tests.triage.case_files import load_cases, score
+from testkit.case_files import load_cases, score
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,8 +14,8 @@ import requests
 import sqlalchemy as sa
 
 from staff_console import tables as t
+from testkit.servers import free_port, wait_for_http
 from tests.console.conftest import REVIEWER, Env, build_env
-from tests.support.servers import free_port, wait_for_http
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",

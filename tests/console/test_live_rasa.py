@@ -15,8 +15,8 @@ from staff_console.db import make_engine
 from staff_console.filters import parse_filters
 from staff_console.migrate import upgrade
 from staff_console.refresh import refresh
+from testkit.servers import MODEL, rasa_stack, rest_id
 from tests.console.rasa_log import tracker_store
-from tests.support.servers import MODEL, rasa_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow,
               pytest.mark.skipif(not MODEL.exists(), reason="no trained model: make train")]
@@ -68,19 +68,19 @@ def test_real_conversations_in_the_console(live_log, live_engine):
     with live_engine.connect() as conn:
         page = queries.list_conversations(conn, parse_filters({}), page_size=50)
         by_id = {r.sender_id: r for r in page.rows}
-        assert set(by_id) == set(CONVERSATIONS)
-        emergency = by_id["live-emergency"]
+        assert set(by_id) == {rest_id(s) for s in CONVERSATIONS}
+        emergency = by_id[rest_id("live-emergency")]
         assert emergency.turns == 2 and emergency.channel == "rest"
         assert emergency.triage_level == "emergency"
         assert set(emergency.red_flags) & {"saddle_numbness", "bladder_dysfunction"}
-        assert by_id["live-smalltalk"].triage_level is None
+        assert by_id[rest_id("live-smalltalk")].triage_level is None
 
         escalated = queries.list_conversations(conn, parse_filters({"triage": "emergency"}))
-        assert [r.sender_id for r in escalated.rows] == ["live-emergency"]
+        assert [r.sender_id for r in escalated.rows] == [rest_id("live-emergency")]
         found = queries.list_conversations(conn, parse_filters({"q": "SADDLE area"}))
-        assert [r.sender_id for r in found.rows] == ["live-emergency"]
+        assert [r.sender_id for r in found.rows] == [rest_id("live-emergency")]
 
-        sessions = transcript.build(transcript.load_events(conn, "live-emergency"))
+        sessions = transcript.build(transcript.load_events(conn, rest_id("live-emergency")))
     items = [i for s in sessions for i in s.items]
     users = [i for i in items if i.kind == "user"]
     assert [u.text for u in users] == CONVERSATIONS["live-emergency"]

@@ -20,7 +20,7 @@ from sciaticalm.conversation_checks import (
     run_suite,
     write_reports,
 )
-from tests.support.servers import Stack
+from testkit.servers import Stack
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import Stack, rasa_stack
+from testkit.servers import Stack, rasa_stack, rest_id
 
 
 @pytest.fixture(scope="session")
@@ -19,11 +19,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def stored_events(db_path: Path, sender: str) -> list[tuple[str, str | None, str | None]]:
-    """(type_name, intent_name, action_name) rows of Rasa's events table, in order."""
+    """(type_name, intent_name, action_name) rows of Rasa's events table, in order
+    (of the REST sender's conversation)."""
     with sqlite3.connect(db_path) as db:
         return db.execute(
             "SELECT type_name, intent_name, action_name FROM events "
-            "WHERE sender_id = ? ORDER BY id", (sender,)
+            "WHERE sender_id = ? ORDER BY id", (rest_id(sender),)
         ).fetchall()
 
 
@@ -33,7 +34,7 @@ def slot_values(db_path: Path, sender: str, slot: str) -> list[object]:
     with sqlite3.connect(db_path) as db:
         rows = db.execute(
             "SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot' ORDER BY id",
-            (sender,),
+            (rest_id(sender),),
         ).fetchall()
     values = []
     for (data,) in rows:

@@ -1,6 +1,6 @@
 """Safety when degraded: with the action server stopped, a red flag still
 reaches the visitor, single-turn and in the middle of the assessment; an advice
-request gets a clear apology (sciaticalm.runtime.action_outage), not silence,
+request gets a clear apology (server.runtime.action_outage), not silence,
 and an assessment answer is never accepted unchecked."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.servers import Stack, rasa_stack
+from testkit.servers import Stack, rasa_stack, rest_id
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_safety_question_mid_assessment_without_action_server(degraded: Stack) -
 def slot_events(stack: Stack, sender: str, slot: str) -> list[object]:
     with sqlite3.connect(stack.db_path) as db:
         rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot' "
-                          "ORDER BY id", (sender,)).fetchall()
+                          "ORDER BY id", (rest_id(sender),)).fetchall()
     return [e["value"] for e in (json.loads(d) for (d,) in rows) if e.get("name") == slot]
 
 
@@ -88,7 +88,7 @@ def test_advice_request_gets_an_apology_not_silence(degraded: Stack) -> None:
     with sqlite3.connect(degraded.db_path) as db:
         bot = [json.loads(d).get("text") or "" for (d,) in db.execute(
             "SELECT data FROM events WHERE sender_id = ? AND type_name = 'bot' ORDER BY id",
-            (sender,))]
+            (rest_id(sender),))]
     assert any(text.startswith(APOLOGY) for text in bot), bot  # the log says what was sent
 
 

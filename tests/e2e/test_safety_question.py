@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
+from testkit.servers import Stack
 from tests.e2e.conftest import slot_values
-from tests.support.servers import Stack
 
 EMERGENCY = "**Please call 999 or go to A&E now.**"
 URGENT = "**Please call our help line on 02380 248725 today."

@@ -1,4 +1,4 @@
-"""The socket.io channel (channels/socketio.py) against the real servers.
+"""The socket.io channel (server/channels/socketio.py) against the real servers.
 
 The client is python-socketio's synchronous client over HTTP long-polling (its
 asyncio client needs a newer aiohttp than Rasa allows).
@@ -14,7 +14,7 @@ import uuid
 import requests
 import socketio
 
-from tests.support.servers import Stack
+from testkit.servers import Stack
 
 
 def converse(url: str, session_id: str, sends: list[object]) -> list[dict]:

@@ -1,7 +1,7 @@
 """The red-flag gate end to end: the trained model over the REST channel.
 
 The cases marked `e2e: true` in tests/triage_cases.yml and every fifth case of each
-blind round (tests/triage/case_files.py) are sent single-turn, after small talk, and
+blind round (testkit/case_files.py) are sent single-turn, after small talk, and
 in the middle of the assessment; multi-turn cases turn by turn. When the assistant
 asks the safety question, the test answers "yes" for a warning sign (which must
 then escalate at its tier) and counts it as a false alarm for a benign case. Every
@@ -16,8 +16,8 @@ import uuid
 import pytest
 
 from sciaticalm.conversation_checks import escalation_level
-from tests.support.servers import Stack
-from tests.triage.case_files import CASE_FILES, RANK, Case, load_cases
+from testkit.case_files import CASE_FILES, RANK, Case, load_cases
+from testkit.servers import Stack
 
 CASES = [c for path in CASE_FILES for i, c in enumerate(load_cases(path))
          if (c.e2e if path.name == "triage_cases.yml" else i % 5 == 0)]

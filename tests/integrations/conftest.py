@@ -1,4 +1,4 @@
-"""Helpers for the integration tests (servers come from tests/support/servers.py)."""
+"""Helpers for the integration tests (servers come from testkit/servers.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 HELP_LINE_LINK = "[02380 248725](tel:+442380248725)"
-PARTNER_CHANNEL = "channels.partner.PartnerInput:\n"
+PARTNER_CHANNEL = "server.channels.partner.PartnerInput:\n"
 
 
 def new_key() -> str:

@@ -17,8 +17,8 @@ from typing import Any
 import aio_pika
 import pytest
 
+from testkit.servers import REPO, Stack, rasa_stack, rest_id
 from tests.integrations.conftest import eventually
-from tests.support.servers import REPO, Stack, rasa_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -68,7 +68,7 @@ def key(event: dict[str, Any]) -> tuple[Any, ...]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     try:
-        with rasa_stack(tmp_path_factory.mktemp("broker"), launcher=True,
+        with rasa_stack(tmp_path_factory.mktemp("broker"),
                         env={"RABBITMQ_URL": RABBITMQ_URL, "RABBITMQ_QUEUE": QUEUE}) as s:
             yield s
     finally:
@@ -98,8 +98,8 @@ def test_every_event_of_a_rest_conversation_reaches_rabbitmq_in_order(stack: Sta
     stack.say(sender, ESCALATION)
     log = eventually(lambda: (lambda e: e if any(x["event"] == "slot" and
                                                   x.get("name") == "red_flags" for x in e)
-                              else [])(logged(stack.db_path, sender)))
-    streamed = asyncio.run(_drain(QUEUE, sender, len(log), timeout=30))
+                              else [])(logged(stack.db_path, rest_id(sender))))
+    streamed = asyncio.run(_drain(QUEUE, rest_id(sender), len(log), timeout=30))
     assert [key(e) for e in streamed] == [key(e) for e in log]
     kinds = [e["event"] for e in streamed]
     assert kinds[:3] == ["action", "session_started", "action"]  # session start
@@ -118,4 +118,4 @@ def test_the_example_consumer_prints_the_escalation(stack: Stack,
     stack.say(sender, "I have a fever and my back pain wakes me at night")
     out, _ = consumer.communicate(timeout=60)
     assert consumer.returncode == 0
-    assert f"ESCALATION urgent conversation={sender} channel=rest" in out
+    assert f"ESCALATION urgent conversation={rest_id(sender)} channel=rest" in out

@@ -1,5 +1,5 @@
 """Telegram, Twilio (SMS, WhatsApp) and Facebook Messenger end to end: the real Rasa
-server (started through channels.launch) and action server, with local fake servers
+server (started through `python -m server`) and action server, with local fake servers
 that speak each provider's API. A test sends the inbound webhook as the provider
 would; the fake captures the bot's outbound API calls."""
 
@@ -18,6 +18,7 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
+from testkit.servers import Stack, rasa_stack
 from tests.integrations.conftest import event_count, eventually, new_key, user_events
 from tests.integrations.fakes import (
     TELEGRAM_BOT,
@@ -27,7 +28,6 @@ from tests.integrations.fakes import (
     telegram_api,
     twilio_api,
 )
-from tests.support.servers import Stack, rasa_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -61,7 +61,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         twilio = stack.enter_context(FakeServer(twilio_api))
         graph = stack.enter_context(FakeServer(graph_api))
         rasa = stack.enter_context(rasa_stack(
-            tmp_path_factory.mktemp("messengers"), launcher=True,
+            tmp_path_factory.mktemp("messengers"),
             env={"TELEGRAM_ACCESS_TOKEN": TELEGRAM_TOKEN,
                  "TELEGRAM_BOT_USERNAME": TELEGRAM_BOT["username"],
                  "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/webhooks/telegram/webhook",
@@ -124,10 +124,11 @@ def test_telegram_message_in_reply_out_with_an_inline_keyboard(env: Env) -> None
     tap = send_to_telegram_bot(env, telegram_update(chat_id, button="/ask_causes"))
     assert tap.status_code == 200
     assert "muscle" in " ".join(p["text"] for p in sent_messages(env, start, chat_id)).lower()
+    conversation = f"telegram:{chat_id}"
     intents = [e["parse_data"]["intent"]["name"]
-               for e in eventually(lambda: user_events(env.stack.db_path, str(chat_id))[1:])]
+               for e in eventually(lambda: user_events(env.stack.db_path, conversation)[1:])]
     assert intents == ["ask_causes"]
-    assert {e["input_channel"] for e in user_events(env.stack.db_path, str(chat_id))} \
+    assert {e["input_channel"] for e in user_events(env.stack.db_path, conversation)} \
         == {"telegram"}
 
 
@@ -183,7 +184,7 @@ def test_twilio_sms_buttons_become_numbered_options_and_a_number_answers(env: En
     start = len(env.twilio.requests)
     assert send_sms(env, phone, "2").status_code == 204  # "Likely causes"
     assert "muscle" in " ".join(r.form["Body"] for r in sms_sent(env, start, phone)).lower()
-    logged = eventually(lambda: user_events(env.stack.db_path, phone)[1:])
+    logged = eventually(lambda: user_events(env.stack.db_path, f"twilio:{phone}")[1:])
     assert logged[0]["text"] == "/ask_causes"
     assert logged[0]["parse_data"]["intent"]["name"] == "ask_causes"
 
@@ -197,7 +198,7 @@ def test_twilio_numbers_answer_the_assessment(env: Env) -> None:
     send_sms(env, phone, "1")
     assert "1. No, none of these" in "\n".join(r.form["Body"]
                                                for r in sms_sent(env, start, phone))
-    logged = eventually(lambda: user_events(env.stack.db_path, phone)[1:])
+    logged = eventually(lambda: user_events(env.stack.db_path, f"twilio:{phone}")[1:])
     assert logged[0]["text"] == '/inform{"emergency_screen": "no"}'
 
 
@@ -256,7 +257,8 @@ def test_facebook_signed_message_in_quick_replies_out(env: Env) -> None:
     titles = [q["title"] for q in greeting["quick_replies"]]
     assert titles[:2] == ["Find my root cause", "Likely causes"]
     assert greeting["quick_replies"][1]["payload"] == "/ask_causes"
-    assert eventually(lambda: user_events(env.stack.db_path, psid))[0]["input_channel"] \
+    conversation = f"facebook:{psid}"
+    assert eventually(lambda: user_events(env.stack.db_path, conversation))[0]["input_channel"] \
         == "facebook"
 
 
@@ -266,3 +268,60 @@ def test_facebook_wrong_signature_is_refused_and_not_logged(env: Env) -> None:
     assert send_to_page(env, psid, "hello", secret="not-the-app-secret").status_code == 403
     time.sleep(0.5)
     assert event_count(env.stack.db_path) == before and env.graph.since(start) == []
+
+
+# ---------------------------------------------------------------- hostile input
+
+BIG = "a" * 1_048_576
+TOO_LONG_NOTICE = "5,000 characters"
+
+
+def test_hostile_telegram_updates_get_a_4xx_or_a_polite_reply(env: Env) -> None:
+    chat_id, start = 600000 + int(time.time()) % 99999, len(env.telegram.requests)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": env.telegram_secret,
+               "Content-Type": "application/json"}
+    url = env.webhook("telegram")
+    raw = {"malformed JSON": b'{"update_id": 1, "message": ', "invalid UTF-8": b"\xff\xfe{",
+           "a list": b"[1, 2]", "message is a number": b'{"update_id": 1, "message": 5}',
+           "no chat": json.dumps({"update_id": 1, "message": {
+               "message_id": 1, "date": 1, "text": "hi"}}).encode()}
+    statuses = {name: requests.post(url, data=body, headers=headers, timeout=60).status_code
+                for name, body in raw.items()}
+    assert statuses == dict.fromkeys(raw, 400), statuses
+    assert send_to_telegram_bot(env, telegram_update(chat_id, BIG)).status_code == 200
+    assert send_to_telegram_bot(env, telegram_update(chat_id, "my back\u0000 hurts\u0007")
+                                ).status_code == 200
+    sent = " ".join(p["text"] for p in sent_messages(env, start, chat_id))
+    assert TOO_LONG_NOTICE in sent
+    logged = eventually(lambda: user_events(env.stack.db_path, f"telegram:{chat_id}"))
+    assert [e["text"] for e in logged] == ["my back hurts"]
+
+
+def test_hostile_twilio_messages_get_a_polite_reply_never_5xx(env: Env) -> None:
+    phone, start = f"+4477006{int(time.time() * 1000) % 100000:05d}", len(env.twilio.requests)
+    assert send_sms(env, phone, BIG).status_code == 204
+    assert send_sms(env, phone, "my back\u0000 hurts").status_code == 204
+    assert send_sms(env, "+44" + "7" * 10_240, "hello").status_code == 204  # dropped
+    assert TOO_LONG_NOTICE in " ".join(r.form["Body"] for r in sms_sent(env, start, phone))
+    logged = eventually(lambda: user_events(env.stack.db_path, f"twilio:{phone}"))
+    assert [e["text"] for e in logged] == ["my back hurts"]
+    assert not [e for e in user_events(env.stack.db_path) if "7" * 1000 in e["sender_id"]]
+
+
+def signed_post(env: Env, body: bytes) -> requests.Response:
+    key = env.fb_secret.encode()
+    headers = {"Content-Type": "application/json",
+               "X-Hub-Signature-256": "sha256=" + hmac.new(key, body, "sha256").hexdigest()}
+    return requests.post(env.webhook("facebook"), data=body, headers=headers, timeout=60)
+
+
+def test_hostile_messenger_events_get_a_4xx_or_a_polite_reply(env: Env) -> None:
+    psid, start = f"psid-{uuid.uuid4().hex[:12]}", len(env.graph.requests)
+    for body in (b'{"object": "page", "entry": ', b'{"object": "page", "entry": 5}',
+                 b"[1]", b'{"object": "page", "entry": [{"messaging": [{"message": 3}]}]}'):
+        assert signed_post(env, body).status_code == 400, body
+    assert send_to_page(env, psid, BIG).status_code == 200
+    texts_sent = [r.json["message"].get("text", "") for r in env.graph.since(start)
+                  if r.path == "/v19.0/me/messages" and (r.json or {}).get("message")]
+    assert any(TOO_LONG_NOTICE in t for t in texts_sent), texts_sent
+    assert user_events(env.stack.db_path, f"facebook:{psid}") == []

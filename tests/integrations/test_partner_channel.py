@@ -1,8 +1,9 @@
 """The authenticated partner channel and the callback channel, against the real
-Rasa server (started through channels.launch) and action server."""
+Rasa server (started through `python -m server`) and action server."""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -12,7 +13,10 @@ from pathlib import Path
 
 import pytest
 import requests
+import socketio
 
+from testkit.hostile import hostile_cases
+from testkit.servers import Stack, rasa_stack
 from tests.integrations.conftest import (
     HELP_LINE_LINK,
     PARTNER_CHANNEL,
@@ -23,7 +27,6 @@ from tests.integrations.conftest import (
     user_events,
 )
 from tests.integrations.fakes import FakeServer, accept, forwarding_to
-from tests.support.servers import Stack, rasa_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -62,7 +65,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
             return proxies[-1].url
 
         rasa = stack.enter_context(rasa_stack(
-            work / "stack", launcher=True, extra_credentials=PARTNER_CHANNEL,
+            work / "stack", extra_credentials=PARTNER_CHANNEL,
             action_url=proxy,
             env={"SCIATICALM_PARTNER_KEYS": f"clinic={clinic_key}",
                  "SCIATICALM_PARTNER_KEYS_FILE": str(keys_file),
@@ -181,3 +184,53 @@ def test_callback_without_a_key_gets_401_and_posts_nothing(env: Env) -> None:
     time.sleep(1)
     assert env.receiver.since(start) == []
     assert event_count(env.stack.db_path) == before
+
+
+def socketio_hello(url: str, session: str) -> list[dict]:
+    """One "hello" over socket.io with `session` as the session id; the replies."""
+    client = socketio.Client()
+    received: list[dict] = []
+    confirmed, ended = threading.Event(), threading.Event()
+    client.on("session_confirm", lambda _: confirmed.set())
+    client.on("bot_uttered", received.append)
+    client.on("bot_turn_end", lambda _: ended.set())
+    client.connect(url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": session})
+        assert confirmed.wait(10), "no session_confirm"
+        client.emit("user_uttered", {"message": "hello", "session_id": session})
+        assert ended.wait(60), "no bot_turn_end"
+    finally:
+        client.disconnect()
+    return received
+
+
+def test_one_raw_id_on_rest_socketio_and_a_partner_is_three_conversations(env: Env) -> None:
+    raw = f"p-{uuid.uuid4().hex[:8]}"
+    assert env.post({"sender": raw, "message": "hello"}, env.clinic_key).status_code == 200
+    assert env.stack.say(raw, "hello")
+    assert socketio_hello(env.stack.rasa_url, raw)
+    # A REST visitor naming the partner's conversation id writes into its own.
+    assert env.stack.say(f"clinic:{raw}", "I have a fever")
+    channels = {conversation: [e["input_channel"] for e in user_events(env.stack.db_path,
+                                                                       conversation)]
+                for conversation in (f"clinic:{raw}", f"rest:{raw}", f"socketio:{raw}",
+                                     f"rest:clinic:{raw}", raw)}
+    assert channels == {f"clinic:{raw}": ["clinic"], f"rest:{raw}": ["rest"],
+                        f"socketio:{raw}": ["socketio"], f"rest:clinic:{raw}": ["rest"],
+                        raw: []}
+
+
+@pytest.mark.parametrize("path", ["partner", "callback", "rest"])
+def test_hostile_input_gets_a_4xx_or_a_reply_never_5xx(env: Env, path: str) -> None:
+    url = f"{env.stack.rasa_url}/webhooks/{path}/webhook"
+    headers = {"Content-Type": "application/json", "X-API-Key": env.clinic_key}
+    failures = []
+    for name, body, status in hostile_cases(uuid.uuid4().hex[:8]):
+        if path != "rest" and name in ("empty message", "whitespace"):
+            status = 400  # a partner's empty message is a 400
+        resp = requests.post(url, data=body, headers=headers, timeout=60)
+        if resp.status_code != status:
+            failures.append(f"{name}: {resp.status_code} (expected {status}) {resp.text[:80]}")
+    assert not failures, "\n".join(failures)
+    assert env.stack.say(f"after-{uuid.uuid4().hex[:8]}", "hello")

@@ -1,11 +1,11 @@
 """Faults of the production topology, each while conversations are running
-through nginx, on a private PostgreSQL and Redis (tests/prod/services.py) so
+through nginx, on a private PostgreSQL and Redis (testkit/services.py) so
 they can be restarted: PostgreSQL restarted, Redis restarted, the action server
 stopped, a Rasa replica killed with SIGKILL. First, the whole topology is
 stopped mid-conversation and started again.
 
 The visitors are REST clients that send a turn again with the same message_id
-after a 502/503/504 (deploy/prod_rest.py never logs a repeated id twice). After
+after a 502/503/504 (server/channels/rest.py never logs a repeated id twice). After
 each fault the log must hold exactly what the visitors were answered: every
 turn once, in order, nothing half-written.
 """
@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from tests.prod.load import TURNS, Tally, run_mixed
-from tests.prod.services import PrivatePostgres, PrivateRedis
-from tests.prod.topology import ProdTopology
+from testkit.load import TURNS, Tally, run_mixed
+from testkit.servers import rest_id
+from testkit.services import PrivatePostgres, PrivateRedis
+from testkit.topology import ProdTopology
 
 VISITORS = 20
 APOLOGY = "Sorry, I can't fetch that part of my advice right now"
@@ -83,9 +84,9 @@ def under_load(topo: ProdTopology, fault: Callable[[Tally], None], name: str
     assert tally.answered == VISITORS * len(TURNS)
     assert not [s for s in tally.statuses if isinstance(s, int) and s >= 500
                 and s not in (502, 503, 504)], tally.statuses
-    logged = topo.events_many(senders)
+    logged = topo.events_many([rest_id(s) for s in senders])
     for sender in senders:
-        assert logged[sender] == expected[sender], sender
+        assert logged[rest_id(sender)] == expected[sender], sender
     return tally, expected
 
 
@@ -99,17 +100,18 @@ def test_restart_everything_mid_conversation(topology: ProdTopology) -> None:
         assert "safety check" in texts(say(topology, sender, steps[0]))
     say(topology, control, steps[1])
     expected_next = say(topology, control, steps[2])
-    before = topology.events(restarted)
+    before = topology.events(rest_id(restarted))
 
     topology.stop()
     topology.start()
 
-    assert topology.events(restarted) == before  # nothing lost or duplicated by the restart
+    # nothing lost or duplicated by the restart
+    assert topology.events(rest_id(restarted)) == before
     say(topology, restarted, steps[1])
     after = say(topology, restarted, steps[2])
     strip = [{k: v for k, v in r.items() if k != "recipient_id"} for r in after]
     assert strip == [{k: v for k, v in r.items() if k != "recipient_id"} for r in expected_next]
-    assert topology.events(restarted, ("user",)) == [("user", s) for s in steps]
+    assert topology.events(rest_id(restarted), ("user",)) == [("user", s) for s in steps]
 
 
 def check_red_flag_during_outage(topo: ProdTopology) -> None:

@@ -1,4 +1,4 @@
-"""channels.conversation_guard against a private Redis: one message of a
+"""server.channels.conversation_guard against a private Redis: one message of a
 conversation at a time across replicas, freed on leave or by expiry, and an
 error (which the channels turn into a clean 503) when Redis is down."""
 
@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from channels.conversation_guard import ConversationGuard
-from tests.prod.services import PrivateRedis
+from server.channels.conversation_guard import ConversationGuard
+from testkit.services import PrivateRedis
 
 
 @pytest.fixture()

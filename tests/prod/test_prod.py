@@ -20,8 +20,10 @@ import requests
 import socketio
 import sqlalchemy as sa
 
-from tests.prod.load import EIO_WARNINGS, TURNS, Tally, run_mixed
-from tests.prod.topology import PG, ProdTopology
+from testkit.hostile import hostile_cases
+from testkit.load import EIO_WARNINGS, TURNS, Tally, run_mixed
+from testkit.servers import rest_id, rss_kib, socketio_id
+from testkit.topology import PG, ProdTopology
 
 REST_VISITORS, SIO_VISITORS = 150, 50
 PARTNER_KEY = f"pk-{uuid.uuid4().hex}"
@@ -72,48 +74,16 @@ def test_200_conversations_over_rest_and_socketio_lose_nothing(topology: ProdTop
     assert upstreams(topology, r'"GET /socket.io/') == replicas
     # ...and the shared log holds exactly every turn of every conversation, in
     # order, nothing lost and nothing twice.
-    logged = topology.events_many(rest + sio)
+    ids = {**{s: rest_id(s) for s in rest}, **{s: socketio_id(s) for s in sio}}
+    logged = topology.events_many(list(ids.values()))
     for sender in rest + sio:
-        assert logged[sender] == expected[sender], sender
+        assert logged[ids[sender]] == expected[sender], sender
 
 
 # ----------------------------------------------------------------- hostile input
 def post_raw(url: str, body: bytes, headers: dict[str, str] | None = None) -> requests.Response:
     return requests.post(url, data=body, timeout=60,
                          headers={"Content-Type": "application/json", **(headers or {})})
-
-
-def hostile_cases(sid: str, with_sender: str = "sender") -> list[tuple[str, bytes, int]]:
-    def body(**fields: object) -> bytes:
-        return json.dumps(fields).encode()
-
-    return [
-        ("empty message", body(sender=f"h-empty-{sid}", message=""), 200),
-        ("whitespace", body(sender=f"h-ws-{sid}", message=" \t\n "), 200),
-        ("NUL and control characters",
-         body(sender=f"h-nul-{sid}", message="my back\u0000 hurts\u0007\u001b[31m"), 200),
-        ("emoji, RTL, HTML, SQL",
-         body(sender=f"h-odd-{sid}", message="🏃‍♀️ ألم الظهر <script>alert(1)</script> "
-              "<img src=x onerror=alert(2)> '; DROP TABLE events; --"), 200),
-        ("lone surrogate (\\ud800)",
-         f'{{"sender": "h-sur-{sid}", "message": "back \\ud800 pain"}}'.encode(), 200),
-        ("1 MB body", body(sender=f"h-big-{sid}", message="a" * 1_048_576), 413),
-        ("6,000 characters", body(sender=f"h-long-{sid}", message="b" * 6_000), 413),
-        ("malformed JSON", b'{"sender": "x", "message": ', 400),
-        ("not JSON at all", b"\xff\xfe\x00garbage", 400),
-        ("invalid UTF-8 inside JSON",
-         b'{"sender": "h-utf-' + sid.encode() + b'", "message": "back \xff\xc3\x28 pain"}', 400),
-        ("JSON list", b"[1, 2, 3]", 400),
-        ("JSON string", b'"hello"', 400),
-        ("message is a number", body(sender=f"h-num-{sid}", message=42), 400),
-        ("message is an object", body(sender=f"h-obj-{sid}", message={"text": "hi"}), 400),
-        ("message is null", body(sender=f"h-null-{sid}", message=None), 400),
-        ("sender is a list", body(sender=["a"], message="hi"), 400),
-        ("no sender", body(message="hi"), 400),
-        ("10 KB sender id", body(sender="s" * 10_240, message="hi"), 400),
-        ("NUL in sender id", body(sender="a\u0000b", message="hi"), 400),
-        ("newline in sender id", body(sender="a\nb", message="hi"), 400),
-    ]
 
 
 def check_cases(url: str, cases: list[tuple[str, bytes, int]], topo: ProdTopology,
@@ -137,13 +107,34 @@ def test_hostile_rest_input_gets_4xx_or_a_reply_never_5xx(topology: ProdTopology
     failures = check_cases(topology.rest_url, hostile_cases(sid), topology)
     assert not failures, "\n".join(failures)
     # NUL and control characters never reached the log; the text did.
-    assert topology.events(f"h-nul-{sid}")[0] == ("user", "my back hurts[31m")
-    assert topology.events(f"h-sur-{sid}")[0] == ("user", "back  pain")
-    assert topology.events(f"h-big-{sid}") == [] and topology.events(f"h-utf-{sid}") == []
+    assert topology.events(rest_id(f"h-nul-{sid}"))[0] == ("user", "my back hurts[31m")
+    assert topology.events(rest_id(f"h-sur-{sid}"))[0] == ("user", "back  pain")
+    assert topology.events(rest_id(f"h-big-{sid}")) == []
+    assert topology.events(rest_id(f"h-utf-{sid}")) == []
     # A too-long message is refused with a message the client can show.
     resp = post_raw(topology.rest_url, json.dumps({"sender": f"h-l-{sid}",
                                                    "message": "c" * 6_000}).encode())
     assert "5,000 characters" in resp.json()["messages"][0]["text"]
+
+
+def test_hostile_input_leaves_the_replicas_memory_where_it_was(topology: ProdTopology) -> None:
+    """Three rounds of the hostile set over REST and the partner channel: each
+    replica's resident memory stays within 10% of its figure before."""
+    replicas = {name: pid for name, pid in topology.child_pids().items()
+                if name.startswith("rasa-")}
+    assert len(replicas) == len(topology.rasa_ports)
+    assert say(topology, f"warm-{uuid.uuid4().hex[:8]}", "hello")
+    before = {name: rss_kib(pid) for name, pid in replicas.items()}
+    partner = f"{topology.url}/webhooks/partner/webhook"
+    for _ in range(3):
+        sid = uuid.uuid4().hex[:8]
+        for _name, body, _status in hostile_cases(sid):
+            assert post_raw(topology.rest_url, body).status_code < 500
+            assert post_raw(partner, body, {"X-API-Key": PARTNER_KEY}).status_code < 500
+    after = {name: rss_kib(pid) for name, pid in replicas.items()}
+    grown = {name: (before[name], after[name]) for name in replicas
+             if after[name] > before[name] * 1.10}
+    assert grown == {}, grown
 
 
 def test_a_repeated_message_id_is_answered_from_the_log_not_logged_twice(
@@ -154,7 +145,7 @@ def test_a_repeated_message_id_is_answered_from_the_log_not_logged_twice(
     again = requests.post(topology.rest_url, json=body, timeout=60)
     assert first.status_code == again.status_code == 200
     assert [m.get("text") for m in again.json()] == [m.get("text") for m in first.json()]
-    assert topology.events(sender, ("user",)) == [("user", "what stretches help")]
+    assert topology.events(rest_id(sender), ("user",)) == [("user", "what stretches help")]
     bad = requests.post(topology.rest_url, json={**body, "message_id": "x" * 65}, timeout=60)
     assert bad.status_code == 400
 
@@ -223,7 +214,7 @@ def test_hostile_socketio_input_gets_a_polite_reply_never_a_crash(
     assert reasons["6,000 characters"] == ["too_long"]
     for name in ("NUL and controls", "HTML and SQL", "emoji and RTL", "empty"):
         assert replies[name], f"{name}: no reply"
-    users = topology.events(session, ("user",))
+    users = topology.events(socketio_id(session), ("user",))
     assert users[0] == ("user", "my back hurts")
     assert len(users) == 4  # the refused messages never reached the log
 
@@ -284,7 +275,7 @@ def test_a_flood_from_one_sender_is_refused_and_others_are_served(
     is answered meanwhile; the log holds exactly the messages that were accepted."""
     flooder = f"flood-{uuid.uuid4().hex[:8]}"
     if channel == "rest":
-        url, headers, logged_as = topology.rest_url, {}, flooder
+        url, headers, logged_as = topology.rest_url, {}, rest_id(flooder)
     else:
         url = f"{topology.url}/webhooks/partner/webhook"
         headers, logged_as = {"X-API-Key": PARTNER_KEY}, f"testclinic:{flooder}"
@@ -366,11 +357,11 @@ def test_a_socketio_flood_gets_one_notice_and_others_are_served(
     assert still_connected
     assert "too_fast" in reasons
     assert len(other_answered) == 4 and all(other_answered)
-    events = topology.events(session)
+    events = topology.events(socketio_id(session))
     users = [e for e in events if e[0] == "user"]
     # Refused messages get their bot_turn_end too. Not all 1,000 arrive: over
     # long-polling the client batches what it queued, and engine.io discards a
-    # payload of more than 50 packets (channels/socketio.py), so some never reach
+    # payload of more than 50 packets (server/channels/socketio.py), so some never reach
     # the channel. (e2e/test_socketio_channel.py checks exactly one
     # turn end per message.)
     assert turn_ends >= 100, turn_ends

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.triage.case_files import CASE_FILES, RANK, load_cases, outcome_of, score
+from testkit.case_files import CASE_FILES, RANK, load_cases, outcome_of, score
 
 CASES = [case for path in CASE_FILES for case in load_cases(path)]
 RED = [c for c in CASES if c.tier != "none"]

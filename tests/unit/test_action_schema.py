@@ -1,4 +1,4 @@
-"""sciaticalm.runtime.action_schema: action server replies are judged exactly
+"""server.runtime.action_schema: action server replies are judged exactly
 as Rasa judges them, with a validator built once."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-from sciaticalm.runtime import action_schema
+from server.runtime import action_schema
 
 VALID: list[dict[str, Any]] = [
     {"events": [], "responses": []},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sciaticalm.aspects import parse_aspect
-from sciaticalm.nlu.followup_component import is_followup, item_question
+from server.nlu.followup_component import is_followup, item_question
 
 
 @pytest.mark.parametrize(("text", "aspect"), [

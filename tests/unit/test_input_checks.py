@@ -1,4 +1,4 @@
-"""channels/input_checks.py and sciaticalm/service.py: the checks every channel
+"""server/channels/input_checks.py and sciaticalm/service.py: the checks every channel
 makes, the rate limiter, and the degraded-mode replies (pure logic)."""
 
 from __future__ import annotations
@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from channels.input_checks import (
+from sciaticalm.service import escalation_message, outage_reply, service_message, service_text
+from server.channels.input_checks import (
     RateLimiter,
     clean_text,
     limiter_from_env,
@@ -15,8 +16,7 @@ from channels.input_checks import (
     parse_rate,
     sender_problem,
 )
-from sciaticalm.service import escalation_message, outage_reply, service_message, service_text
-from tests.support.servers import REPO
+from testkit.servers import REPO
 
 
 def test_clean_text_drops_nul_and_controls_keeps_newlines_emoji_rtl() -> None:
@@ -99,7 +99,7 @@ def test_escalation_message_calls() -> None:
 def test_a_busy_conversation_is_told_apart_from_a_lock_store_outage() -> None:
     from rasa.core.lock_store import LockError
 
-    from channels.errors import conversation_busy
+    from server.channels.errors import conversation_busy
 
     assert conversation_busy(LockError("Could not acquire lock for conversation_id 'x'."))
     assert not conversation_busy(LockError("Error while acquiring lock. Error:\nrefused"))

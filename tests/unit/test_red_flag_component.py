@@ -9,7 +9,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from sciaticalm.nlu.red_flag_component import RedFlagComponent
+from server.nlu.red_flag_component import RedFlagComponent
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""sciaticalm.runtime: a failing action server gives the apology, not silence;
+"""server.runtime: a failing action server gives the apology, not silence;
 visitor text stays out of the log above debug. No Rasa server needed: the
 action server is a closed port or a tiny local HTTP server."""
 
@@ -25,8 +25,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from sciaticalm.runtime import action_outage, log_privacy, strict_store
-from tests.support.servers import free_port
+from server.runtime import action_outage, log_privacy, strict_store
+from testkit.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 

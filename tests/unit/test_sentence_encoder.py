@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sciaticalm.nlu.minilm_featurizer import token_vectors
 from sciaticalm.sentence_encoder import Encoded, default_encoder
+from server.nlu.minilm_featurizer import token_vectors
 
 
 def similarity(a: str, b: str) -> float:
@@ -49,7 +49,7 @@ def test_an_empty_message_gets_zero_features_of_the_usual_shape() -> None:
     from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
     from rasa.shared.nlu.training_data.message import Message
 
-    from sciaticalm.nlu.minilm_featurizer import MiniLMFeaturizer
+    from server.nlu.minilm_featurizer import MiniLMFeaturizer
 
     featurizer = MiniLMFeaturizer({**MiniLMFeaturizer.get_default_config(), "alias": "m"}, "m")
     tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from sciaticalm.content import library
-from sciaticalm.nlu.situation_component import domain_word_count
 from sciaticalm.plan import Answers, statement_messages
 from sciaticalm.situation import read_situation
+from server.nlu.situation_component import domain_word_count
 
 
 @pytest.mark.parametrize(("text", "answers"), [
@@ -77,7 +77,7 @@ def _parsed(text: str, intent: str, tracker) -> tuple[str, dict[str, str]]:
     from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
     from rasa.shared.nlu.training_data.message import Message
 
-    from sciaticalm.nlu.situation_component import SituationComponent
+    from server.nlu.situation_component import SituationComponent
 
     message = Message(data={TEXT: text, INTENT: {"name": intent, "confidence": 0.7}})
     SituationComponent().process([message], tracker)

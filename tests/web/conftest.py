@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.support.servers import rasa_stack
+from testkit.servers import rasa_stack
 from tests.web.site import copy_site, point_pages_at, serve_directory
 from tests.web.widget import Widget
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from testkit.servers import socketio_id
 from tests.web.widget import Widget
 
 CONTENT = json.loads(
@@ -89,7 +90,7 @@ def test_greeting_shoes_quick_reply_assessment_emergency_reload(
     assert widget.say("thanks"), "no answer after navigating"
 
     # The server saw every message once, all in one conversation.
-    sent = user_messages_by_sender(stack.db_path).get(session_id)
+    sent = user_messages_by_sender(stack.db_path).get(socketio_id(session_id))
     assert sent is not None, "the tracker store has no conversation for the widget's session"
     assert sent.count("both my legs are numb") == 1
     assert sent.count("hi") == 1

@@ -10,6 +10,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from testkit.servers import socketio_id
 from tests.web.widget import Widget
 
 
@@ -17,7 +18,7 @@ def user_texts(db_path: Path, sender: str) -> list[str]:
     with sqlite3.connect(db_path) as db:
         rows = db.execute(
             "SELECT data FROM events WHERE type_name = 'user' AND sender_id = ? ORDER BY id",
-            (sender,),
+            (socketio_id(sender),),
         ).fetchall()
     return [json.loads(data).get("text") for (data,) in rows]
 

@@ -78,7 +78,7 @@ export class Connection {
       this.flush();
     });
     socket.on('bot_uttered', (payload) => this.opts.onBotMessage(payload));
-    // Ours (channels/socketio.py): the answer to one message is complete.
+    // Ours (server/channels/socketio.py): the answer to one message is complete.
     socket.on('bot_turn_end', () => this.opts.onTurnEnd?.());
     socket.on('disconnect', (reason) => {
       this.confirmed = false;

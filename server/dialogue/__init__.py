@@ -1,0 +1,1 @@
+"""The dialogue policy that runs in the Rasa server (named in config.yml)."""

@@ -1,0 +1,59 @@
+"""The layout follows the processes: `sciaticalm/` is pure logic (no Rasa, no web
+server), what runs in the Rasa server lives in `server/`, scripts use `testkit/`
+and never `tests/`, and `deploy/` holds configuration and the supervisor only."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+from pathlib import Path
+
+from testkit.servers import REPO
+
+SERVER_ONLY = {"rasa", "rasa_sdk", "sanic", "aiogram", "twilio", "fbmessenger", "socketio",
+               "engineio"}
+
+
+def imported(path: Path) -> set[str]:
+    """Top-level names of every module `path` imports (at any depth of the code)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_sciaticalm_is_pure() -> None:
+    found = {str(p.relative_to(REPO)): sorted(imported(p) & SERVER_ONLY)
+             for p in sorted((REPO / "sciaticalm").rglob("*.py"))}
+    assert {p: names for p, names in found.items() if names} == {}
+
+
+def test_scripts_never_import_tests() -> None:
+    users = [str(p.relative_to(REPO)) for p in sorted((REPO / "scripts").glob("*.py"))
+             if "tests" in imported(p)]
+    assert users == []
+
+
+def test_deploy_holds_configuration_and_the_supervisor_only() -> None:
+    files = {p.name for p in (REPO / "deploy").iterdir() if p.is_file()}
+    assert files == {"__init__.py", "launch.py", "credentials.prod.yml",
+                     "endpoints.prod.yml", "nginx.conf.template"}
+
+
+def test_the_readme_layout_table_names_every_top_level_entry() -> None:
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True,
+                             check=True).stdout.split()
+    top = {path.split("/")[0] for path in tracked if not path.startswith(".")}
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Project layout", 1)[1].split("\n## ", 1)[0]
+    named = set()
+    for row in table.splitlines():
+        if row.startswith("| `"):
+            for ref in row.split("|")[1].split("`")[1::2]:
+                named.add(ref.split("/")[0].split("*")[0])
+    missing = {t for t in top if t not in named and not t.endswith(".md")}
+    assert missing == set(), missing
+    assert {n for n in named if n and not (REPO / n).exists()} == set()
