@@ -159,3 +159,14 @@ notes = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
 )
+
+# One row per signed-in browser session; the cookie holds the token, this table
+# its SHA-256. Deleting the row ends the session whatever the cookie says.
+sessions = sa.Table(
+    "console_session",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, nullable=False, index=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_seen", sa.Float, nullable=False),
+)

@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user
 
 from staff_console import export, queries, retention, review, transcript
+from staff_console.db import writing
 from staff_console.filters import Filters, parse_filters
 from staff_console.views.common import actor, engine, safe_path, settings, state
 
@@ -118,7 +119,7 @@ def act(sender_id: str) -> Any:
         flash(f"Erased visitor {sender_id}: {deleted.events} events deleted.")
         return redirect(url_for(".index"))
     try:
-        with engine().begin() as conn:
+        with writing(engine()) as conn:
             if action == "review":
                 review.set_reviewed(conn, sender_id, actor(), True)
                 flash("Marked as reviewed.")
@@ -147,7 +148,7 @@ def _export(kind: str) -> Response:
     cfg = settings()
     f = _filters()
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    with engine().begin() as conn:
+    with writing(engine()) as conn:
         from staff_console import audit
 
         audit.record(conn, actor(), "export", None, format=kind, filters=f.args(page=1))

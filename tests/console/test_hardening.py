@@ -1,0 +1,188 @@
+"""Issue 14: busy SQLite files, sessions that really end, exports, query strings,
+file modes and HTTPS headers (each on SQLite and PostgreSQL where it applies)."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from staff_console import tables as t
+from staff_console.db import make_engine
+from tests.console.conftest import ADMIN, REVIEWER, build_env, csrf_token, sign_in
+
+
+@contextmanager
+def busy_writer(db_path: str) -> Iterator[list[int]]:
+    """Another process's writer (as Rasa is): short write transactions back to back,
+    through its own connection, for as long as the block runs."""
+    stop = threading.Event()
+    done: list[int] = [0]
+
+    def run() -> None:
+        db = sqlite3.connect(db_path, timeout=30, isolation_level=None)
+        db.execute("CREATE TABLE IF NOT EXISTS other_writer (id INTEGER PRIMARY KEY, v TEXT)")
+        while not stop.is_set():
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT INTO other_writer (v) VALUES (?)", ("x" * 200,))
+            time.sleep(0.002)
+            db.execute("COMMIT")
+            done[0] += 1
+            time.sleep(0.001)
+        db.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.1)
+        yield done
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def _sqlite_path(url: str) -> str:
+    return url.removeprefix("sqlite:///")
+
+
+def _login(client, user: tuple[str, str]) -> int:
+    token = csrf_token(client)
+    return client.post("/login", data={"username": user[0], "password": user[1],
+                                       "csrf_token": token}).status_code
+
+
+def test_sign_in_and_review_while_another_process_writes(databases):
+    env = build_env(databases, "sqlite")
+    try:
+        with busy_writer(_sqlite_path(env.url)) as writes:
+            statuses = [_login(env.client(), ADMIN) for _ in range(12)]
+            with ThreadPoolExecutor(6) as pool:
+                statuses += list(pool.map(lambda _: _login(env.client(), REVIEWER), range(12)))
+            wrong = [_login(env.client(), (REVIEWER[0], "not-the-password")) for _ in range(3)]
+            c = env.client()
+            sign_in(c, ADMIN)
+            token = csrf_token(c, "/c/gen-emergency")
+            review = c.post("/c/gen-emergency", data={"action": "review", "csrf_token": token})
+        assert writes[0] > 50  # the other writer really was busy throughout
+        assert statuses == [302] * 24
+        assert wrong == [401, 401, 401]
+        assert review.status_code == 302
+        with env.engine.connect() as conn:
+            failures = conn.execute(sa.select(sa.func.count()).select_from(t.login_failures)
+                                    ).scalar_one()
+            actions = [r[0] for r in conn.execute(sa.select(t.audit_log.c.action))]
+            reviewed = conn.execute(sa.select(t.reviews.c.reviewed).where(
+                t.reviews.c.sender_id == "gen-emergency")).scalar()
+        assert failures == 3 and actions.count("login_failed") == 3
+        assert actions.count("login") == 25 and reviewed
+    finally:
+        env.engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_copied_cookie_stops_working_after_sign_out(databases, backend):
+    env = build_env(databases, backend)
+    try:
+        c = env.client()
+        sign_in(c, REVIEWER)
+        assert c.get("/").status_code == 200
+        stolen = c.get_cookie("sciaticalm_console").value
+        token = csrf_token(c, "/")
+        assert c.post("/logout", data={"csrf_token": token}).status_code == 302
+        replay = env.client()
+        replay.set_cookie("sciaticalm_console", stolen)
+        resp = replay.get("/")
+        assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+        assert replay.get("/api/conversations").status_code == 401
+    finally:
+        env.engine.dispose()
+
+
+def test_a_password_change_ends_a_copied_cookie_too(fresh):
+    c = fresh.client()
+    sign_in(c, REVIEWER)
+    stolen = c.get_cookie("sciaticalm_console").value
+    admin = fresh.client()
+    sign_in(admin, ADMIN)
+    with fresh.engine.connect() as conn:
+        rev_id = conn.execute(sa.select(t.users.c.id).where(
+            t.users.c.username == REVIEWER[0])).scalar_one()
+    token = csrf_token(admin, "/admin/users")
+    admin.post(f"/admin/users/{rev_id}", data={"action": "password", "csrf_token": token,
+                                               "password": "Glacier-Tulip-Harbour-92"})
+    replay = fresh.client()
+    replay.set_cookie("sciaticalm_console", stolen)
+    assert replay.get("/api/conversations").status_code == 401
+    with fresh.engine.connect() as conn:
+        rows = conn.execute(sa.select(sa.func.count()).select_from(t.sessions).where(
+            t.sessions.c.user_id == rev_id)).scalar_one()
+    assert rows == 0
+
+
+def test_idle_sessions_end(databases):
+    env = build_env(databases, "sqlite", session_idle_minutes=0.01)  # 0.6 s
+    try:
+        c = env.client()
+        sign_in(c, REVIEWER)
+        assert c.get("/").status_code == 200
+        time.sleep(1.0)
+        resp = c.get("/")
+        assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+        with env.engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(t.sessions)
+                                ).scalar_one() == 0
+    finally:
+        env.engine.dispose()
+
+
+def test_database_and_key_files_are_private(tmp_path: Path):
+    import os
+
+    from staff_console.config import dev_secret_key
+
+    old = os.umask(0o022)
+    try:
+        engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'conversations.db'}")
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE x (id INTEGER)"))
+        engine.dispose()
+        dev_secret_key(tmp_path / "var" / "console-secret.key")
+        for name in ("conversations.db", "conversations.db-wal", "console-secret.key"):
+            path = tmp_path / "var" / name
+            if path.exists():
+                assert stat.S_IMODE(path.stat().st_mode) == 0o600, name
+        # An existing world-readable file is tightened.
+        loose = tmp_path / "loose.db"
+        loose.touch(mode=0o644)
+        os.chmod(loose, 0o644)
+        make_engine(f"sqlite:///{loose}").dispose()
+        assert stat.S_IMODE(loose.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+
+
+def test_secure_cookie_and_hsts_over_https(seeded):
+    import re
+
+    https = "https://console.example"
+    c = seeded.client()
+    page = c.get("/login", base_url=https)
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))[1]
+    resp = c.post("/login", base_url=https,
+                  data={"username": ADMIN[0], "password": ADMIN[1], "csrf_token": token},
+                  headers={"Referer": https + "/login"})
+    assert resp.status_code == 302
+    cookie = resp.headers.get("Set-Cookie", "")
+    assert "Secure" in cookie and "HttpOnly" in cookie
+    plain = seeded.client().get("/login")
+    assert "Strict-Transport-Security" not in plain.headers
+    assert "Secure" not in plain.headers.get("Set-Cookie", "")
