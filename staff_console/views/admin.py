@@ -75,7 +75,7 @@ def update_user(user_id: int) -> Any:
 @bp.route("/audit")
 def audit_log() -> Any:
     try:
-        page = max(1, int(request.args.get("page", "1")))
+        page = max(1, min(int(request.args.get("page", "1")[:12]), 100_000))
     except ValueError:
         page = 1
     action = request.args.get("action", "")[:40]

@@ -186,3 +186,103 @@ def test_secure_cookie_and_hsts_over_https(seeded):
     plain = seeded.client().get("/login")
     assert "Strict-Transport-Security" not in plain.headers
     assert "Secure" not in plain.headers.get("Set-Cookie", "")
+
+
+# ---------------------------------------------------------------- exports, query strings, lists
+
+def save_conversation(url: str, sender: str, texts: list[str]) -> None:
+    """One more conversation written by Rasa's own tracker store."""
+    import asyncio
+
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from staff_console.refresh import refresh
+    from tests.console.rasa_log import SLOTS, Script, anchor_now, tracker_store
+
+    script = Script(anchor_now() + 30).session()
+    for text in texts:
+        script.user(text, "describe_pain", 0.9).bot("Noted.")
+    store = tracker_store(url)
+    asyncio.run(store.save(DialogueStateTracker.from_events(sender, script.events,
+                                                            slots=SLOTS)))
+    store.engine.dispose()
+    engine = make_engine(url)
+    refresh(engine)
+    engine.dispose()
+
+
+def test_export_of_a_message_with_control_characters(fresh):
+    import csv
+    import io
+    import json
+
+    from tests.console.test_review_export import export_post
+
+    save_conversation(fresh.url, "gen-nul", ["my back\x00 hurts\x1b[31m\x07 badly\r\nreally"])
+    c = fresh.client()
+    sign_in(c, REVIEWER)
+    resp = export_post(c, "/export.csv")
+    assert resp.status_code == 200
+    body = resp.get_data(as_text=True)
+    assert not any(ch in body for ch in "\x00\x1b\x07")
+    rows = [r for r in csv.DictReader(io.StringIO(body)) if r["sender_id"] == "gen-nul"]
+    assert rows[0]["text"] == "my back hurts[31m badly\nreally"
+    assert len({r["sender_id"] for r in csv.DictReader(io.StringIO(body))}) == len(
+        fresh.expected) + 1
+    doc = json.loads(export_post(c, "/export.json").get_data(as_text=True))
+    texts = [i["text"] for conv in doc["conversations"] if conv["sender_id"] == "gen-nul"
+             for i in conv["sessions"][0]["transcript"] if i["kind"] == "user"]
+    assert texts == ["my back hurts[31m badly\nreally"]
+
+
+def test_exports_need_a_post_with_the_csrf_token(fresh):
+    c = fresh.client()
+    sign_in(c, REVIEWER)
+    assert c.get("/export.csv").status_code == 405
+    assert c.post("/export.csv").status_code == 400  # no token
+    assert c.post("/export.json", data={"csrf_token": "forged"}).status_code == 400
+    with fresh.engine.connect() as conn:
+        exports = conn.execute(sa.select(sa.func.count()).select_from(t.audit_log).where(
+            t.audit_log.c.action == "export")).scalar_one()
+    assert exports == 0
+    page = c.get("/?triage=escalated").get_data(as_text=True)
+    assert 'method="post"' in page and "/export.csv?triage=escalated" in page
+
+
+CRAFTED = ["/?q=&endpoint=x", "/?endpoint=x", "/?_external=1&_scheme=javascript",
+           "/?q=&_anchor=x&values=1", "/escalations?q=&endpoint=x",
+           "/api/conversations?endpoint=x&_method=DELETE",
+           "/?date_to=0001-01-01", "/?date_from=9999-12-31", "/?date_to=9999-12-31",
+           "/?date_from=0001-01-01&date_to=9999-12-31", "/?page=99999999999999999999",
+           "/?confidence_below=nan", "/?confidence_below=inf", "/?q=" + "x" * 5000,
+           "/overview?date_to=0001-01-01", "/overview?date_from=0001-01-01",
+           "/overview?date_to=9999-12-31", "/overview?date_from=9999-12-31&date_to=0001-01-02",
+           "/overview?date_to=2026-01-01T00:00", "/admin/audit?page=99999999999999999999",
+           "/admin/audit?page=-1&action=" + "x" * 500, "/c/gen-emergency?back=//evil.example",
+           "/login?next=" + "x" * 5000]
+
+
+def test_crafted_query_strings_never_give_a_500(seeded):
+    c = seeded.client()
+    sign_in(c, ADMIN)
+    for path in CRAFTED:
+        resp = c.get(path)
+        assert resp.status_code in (200, 302), (path, resp.status_code)
+        if resp.status_code == 302:
+            target = resp.headers["Location"]
+            assert "endpoint" not in target and "_external" not in target, (path, target)
+            assert c.get(target).status_code == 200, (path, target)
+
+
+def test_a_long_visitor_id_is_cut_in_the_list_and_whole_on_its_page(fresh):
+    long_id = "v" + "0123456789" * 1000  # 10 KB
+    save_conversation(fresh.url, long_id[:255], ["long id " + "w" * 3000])
+    c = fresh.client()
+    sign_in(c, REVIEWER)
+    listing = c.get("/").get_data(as_text=True)
+    assert long_id[:40] in listing and long_id[:255] not in listing.replace(
+        f'title="{long_id[:255]}"', "").replace(long_id[:255] + "?", "").replace(
+        long_id[:255] + "&", "")
+    assert "w" * 200 not in listing
+    detail = c.get(f"/c/{long_id[:255]}").get_data(as_text=True)
+    assert f"<code>{long_id[:255]}</code>" in detail
