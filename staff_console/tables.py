@@ -170,3 +170,14 @@ sessions = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("last_seen", sa.Float, nullable=False),
 )
+
+# One row per erasure: a SHA-256 of the visitor id (never the id) and when. Rasa's
+# side (sciaticalm/runtime/sqlite_store.py) reads it before saving a turn, so a
+# turn in flight during the erasure cannot write the erased events back.
+erasures = sa.Table(
+    "console_erasure",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("erased_at", sa.Float, nullable=False),
+)

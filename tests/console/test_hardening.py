@@ -286,3 +286,40 @@ def test_a_long_visitor_id_is_cut_in_the_list_and_whole_on_its_page(fresh):
     assert "w" * 200 not in listing
     detail = c.get(f"/c/{long_id[:255]}").get_data(as_text=True)
     assert f"<code>{long_id[:255]}</code>" in detail
+
+
+# ---------------------------------------------------------------- erasure
+
+SECRET_TEXT = "zebra quokka lives at 12 Marigold Lane"
+SECRET_ID = "visitor-erase-me-5919"
+
+
+def test_erasure_leaves_nothing_readable(fresh):
+    from staff_console import retention
+    from tests.console.test_review_export import export_post, post_action
+
+    save_conversation(fresh.url, SECRET_ID, [SECRET_TEXT, "and my back hurts " + SECRET_TEXT])
+    c = fresh.client()
+    sign_in(c, ADMIN)
+    assert SECRET_ID in c.get("/", query_string={"q": "marigold lane"}).get_data(as_text=True)
+    export_post(c, "/export.csv?q=marigold+lane")
+    post_action(c, SECRET_ID, action="review")
+    post_action(c, SECRET_ID, action="tag", tag="called")
+    resp = post_action(c, SECRET_ID, action="erase", confirm=SECRET_ID)
+    assert resp.status_code == 302
+    with fresh.engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(sa.select(t.audit_log))]
+        tomb = conn.execute(sa.select(t.erasures.c.sender_hash)).scalars().all()
+    dump = repr(rows)
+    assert SECRET_ID not in dump and "marigold" not in dump.lower(), dump
+    assert retention.erased_name(SECRET_ID) in dump and "review" in dump
+    assert tomb == [retention.sender_hash(SECRET_ID)]
+    if fresh.backend == "sqlite":
+        path = Path(_sqlite_path(fresh.url))
+        for file in (path, path.with_name(path.name + "-wal")):
+            if file.exists():
+                data = file.read_bytes()
+                assert b"Marigold" not in data and b"marigold" not in data, file.name
+                assert SECRET_ID.encode() not in data, file.name
+        assert not path.with_name(path.name + "-wal").exists() or \
+            path.with_name(path.name + "-wal").stat().st_size == 0
