@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, MutableMapping
@@ -73,6 +74,7 @@ def redact(_logger: object, method_name: str,
 RECENT_TEXTS = 2000
 #: Shorter messages ("yes", "hi") are not looked for: too common to mean anything.
 MIN_CHARS = 8
+_INTENT_NAME = re.compile(r"^[\w.-]+$")
 _recent: OrderedDict[str, None] = OrderedDict()
 _recent_lock = threading.Lock()
 
@@ -84,7 +86,8 @@ def _forms(text: str) -> set[str]:
              repr(text)[1:-1]}
     if text.startswith("/"):
         name = text[1:].split("{", 1)[0].split("@", 1)[0].strip()
-        forms.add(name)
+        if not _INTENT_NAME.match(name):  # "/red_flag" must not hide "red_flag" everywhere
+            forms.add(name)
     return {f for f in forms if len(f) >= MIN_CHARS}
 
 

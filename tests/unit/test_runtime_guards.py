@@ -144,6 +144,12 @@ def test_any_library_logger_is_scrubbed_above_debug(root_log: io.StringIO) -> No
     assert any("Jane Doe" in line for line in lines if line.startswith("DEBUG"))
 
 
+def test_a_typed_intent_name_is_not_hidden_from_every_line(root_log: io.StringIO) -> None:
+    UserMessage('/red_flag{"triage_level":"emergency"}', sender_id="v1")
+    logging.getLogger("sciaticalm.triage").warning("red_flag detected: saddle_numbness")
+    assert "red_flag detected" in root_log.getvalue()
+
+
 def test_without_the_root_filter_the_warning_leaks(domain: Domain) -> None:
     """What the root filter is for: Rasa's own warning quotes the message."""
     with warnings.catch_warnings(record=True) as caught:
