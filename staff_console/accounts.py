@@ -12,12 +12,16 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
+from zxcvbn import zxcvbn
 
 from staff_console import tables as t
 
 ROLES = ("reviewer", "admin")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,80}$")
 MIN_PASSWORD = 12
+#: zxcvbn's score (0-4) a password must reach: 3 is "safely unguessable: moderate
+#: protection from offline slow-hash scenario" (argon2id here).
+MIN_STRENGTH = 3
 _hasher = PasswordHasher()  # argon2id with the library's current defaults
 # Verified when the username does not exist, so timing does not reveal it.
 _DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
@@ -45,9 +49,16 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_rules(password: str) -> None:
+def check_password_rules(password: str, username: str = "") -> None:
+    """At least MIN_PASSWORD characters, and not guessable: zxcvbn (Dropbox's
+    estimator, with its lists of common passwords, words, names, keyboard
+    patterns, repeats and sequences) must score it MIN_STRENGTH or more."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"Password must be at least {MIN_PASSWORD} characters.")
+    result = zxcvbn(password[:200], user_inputs=[username, "sciaticalm", "console", "staff"])
+    if result["score"] < MIN_STRENGTH:
+        hint = result["feedback"].get("warning") or "It is too easy to guess."
+        raise AccountError(f"Password refused: {hint} Use a few unrelated words.")
 
 
 def _staff(row: object) -> Staff:
@@ -62,7 +73,7 @@ def create_user(conn: Connection, username: str, password: str, role: str) -> St
         raise AccountError("Username: 2-80 letters, digits or . _ @ -")
     if role not in ROLES:
         raise AccountError(f"Role must be one of {', '.join(ROLES)}.")
-    check_password_rules(password)
+    check_password_rules(password, username)
     if get_by_name(conn, username) is not None:
         raise AccountError(f"User {username!r} already exists.")
     new_id = conn.execute(t.users.insert().values(
@@ -136,7 +147,8 @@ def record_login(conn: Connection, user_id: int, new_hash: str | None = None) ->
 
 
 def set_password(conn: Connection, user_id: int, password: str) -> None:
-    check_password_rules(password)
+    user = get(conn, user_id)
+    check_password_rules(password, user.username if user else "")
     conn.execute(t.users.update().where(t.users.c.id == user_id).values(
         password_hash=hash_password(password),
         session_version=t.users.c.session_version + 1))

@@ -323,3 +323,28 @@ def test_erasure_leaves_nothing_readable(fresh):
                 assert SECRET_ID.encode() not in data, file.name
         assert not path.with_name(path.name + "-wal").exists() or \
             path.with_name(path.name + "-wal").stat().st_size == 0
+
+
+# ---------------------------------------------------------------- passwords
+
+@pytest.mark.parametrize("password", ["aaaaaaaaaaaa", "password1234", "qwertyuiop123",
+                                      "abcabcabcabc", "123456789012", "rev1rev1rev1rev1",
+                                      "iloveyou2024!"])
+def test_common_and_repeated_passwords_are_refused(fresh, password: str) -> None:
+    from staff_console import accounts
+
+    with fresh.engine.begin() as conn:
+        with pytest.raises(accounts.AccountError):
+            accounts.create_user(conn, "newbie", password, "reviewer")
+        rev = accounts.get_by_name(conn, REVIEWER[0])
+        with pytest.raises(accounts.AccountError):
+            accounts.set_password(conn, rev.id, password)
+    c = fresh.client()
+    sign_in(c, ADMIN)
+    token = csrf_token(c, "/admin/users")
+    resp = c.post("/admin/users", data={"username": "newbie", "password": password,
+                                        "role": "reviewer", "csrf_token": token},
+                  follow_redirects=True)
+    assert "Password refused" in resp.get_data(as_text=True)
+    with fresh.engine.connect() as conn:
+        assert accounts.get_by_name(conn, "newbie") is None
