@@ -139,7 +139,13 @@ class ConsoleState:
         if now - self.last_refresh < self.settings.refresh_interval:
             return
         self.last_refresh = now
-        refresh(self.engine, budget=self.settings.refresh_budget, blocking=False)
+        try:
+            refresh(self.engine, budget=self.settings.refresh_budget, blocking=False)
+        except OperationalError as error:
+            # A page view's refresh is opportunistic: if the file stayed busy past the
+            # timeout, show the page from the summary as it is; the next view folds.
+            if not is_busy(error):
+                raise
 
     def cached(self, key: str, ttl: float, compute: Any) -> Any:
         hit = self.cache.get(key)

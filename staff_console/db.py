@@ -116,21 +116,25 @@ def writing(engine: Engine) -> Iterator[Connection]:
         with engine.begin() as conn:
             yield conn
         return
-    conn = engine.connect().execution_options(sqlite_immediate=True)
-    try:
-        for attempt in range(WRITE_ATTEMPTS):
-            try:
-                trans = conn.begin()
-                break
-            except sa.exc.OperationalError as error:
-                if not is_busy(error) or attempt == WRITE_ATTEMPTS - 1:
-                    raise
-                conn.rollback()
-                time.sleep(0.05 * 2 ** attempt + random.random() * 0.05)
-        with trans:
-            yield conn
-    finally:
-        conn.close()
+    for attempt in range(WRITE_ATTEMPTS):
+        conn = engine.connect().execution_options(sqlite_immediate=True)
+        try:
+            trans = conn.begin()
+        except sa.exc.OperationalError as error:
+            # A connection whose BEGIN failed is not reused (SQLAlchemy leaves it
+            # without a transaction object): a fresh one per attempt.
+            conn.invalidate()
+            conn.close()
+            if not is_busy(error) or attempt == WRITE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * 2 ** attempt + random.random() * 0.05)
+            continue
+        try:
+            with trans:
+                yield conn
+        finally:
+            conn.close()
+        return
 
 
 def is_postgres(engine: Engine) -> bool:

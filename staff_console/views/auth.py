@@ -145,7 +145,8 @@ def login() -> Any:
     # take SQLite's write lock first (BEGIN IMMEDIATE), so a busy file makes
     # them wait rather than fail, and the failure is always counted and audited.
     with engine().connect() as conn:
-        checked = accounts.check_credentials(conn, username, password)
+        row = accounts.get_row(conn, username)
+    checked = accounts.verify_password(row, password)  # no transaction open meanwhile
     with writing(engine()) as conn:
         staff = accounts.record_login(conn, *checked) if checked else None
         if staff is None:

@@ -348,3 +348,32 @@ def test_common_and_repeated_passwords_are_refused(fresh, password: str) -> None
     assert "Password refused" in resp.get_data(as_text=True)
     with fresh.engine.connect() as conn:
         assert accounts.get_by_name(conn, "newbie") is None
+
+
+def test_a_write_retries_while_the_file_is_locked_then_answers_503(databases, monkeypatch):
+    import staff_console.db as db
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT", 0.2)  # so that the test need not wait 30 s
+    env = build_env(databases, "sqlite")
+    try:
+        c = env.client()
+        sign_in(c, REVIEWER)
+        token = csrf_token(c, "/c/gen-emergency")
+        blocker = sqlite3.connect(_sqlite_path(env.url), isolation_level=None,
+                                  check_same_thread=False)
+        blocker.execute("BEGIN IMMEDIATE")
+        # Released after the first attempts: the write waits and succeeds.
+        threading.Thread(target=lambda: (time.sleep(0.6), blocker.execute("COMMIT"))).start()
+        resp = c.post("/c/gen-emergency", data={"action": "review", "csrf_token": token})
+        assert resp.status_code == 302
+        # Never released: 503 with Retry-After, not a 500.
+        blocker.execute("BEGIN IMMEDIATE")
+        resp = c.post("/c/gen-emergency", data={"action": "unreview", "csrf_token": token})
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        assert resp.status_code == 503 and resp.headers["Retry-After"]
+        with env.engine.connect() as conn:
+            assert conn.execute(sa.select(t.reviews.c.reviewed).where(
+                t.reviews.c.sender_id == "gen-emergency")).scalar()
+    finally:
+        env.engine.dispose()
