@@ -7,12 +7,31 @@ import threading
 import time
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, has_request_context, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from staff_console.config import Settings, from_env
-from staff_console.db import make_engine
+from staff_console.db import is_busy, make_engine
+
+#: Strict-Transport-Security sent on every HTTPS response (one year).
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is `Secure` whenever the request came over HTTPS.
+
+    CONSOLE_SECURE_COOKIES=1 forces it for every response; without it the
+    flag follows the request's scheme (behind a proxy that terminates TLS the
+    scheme comes from X-Forwarded-Proto, trusted with CONSOLE_TRUSTED_PROXIES).
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (
+            has_request_context() and request.is_secure)
 
 csrf = CSRFProtect()
 
@@ -31,6 +50,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
         upgrade(engine)
 
     app = Flask(__name__)
+    app.session_interface = SessionInterface()
+    if settings.trusted_proxies > 0:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME="sciaticalm_console",
@@ -67,8 +90,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     def _not_found(_e: Any) -> tuple[str, int]:
         return render_template("error.html", code=404, message="Not found."), 404
 
+    @app.errorhandler(OperationalError)
+    def _busy(e: OperationalError) -> Any:
+        """A database still busy after the retries: 503 and "try again", not a 500."""
+        if not is_busy(e):
+            raise e
+        html = render_template("error.html", code=503,
+                               message="The database is busy: please try again.")
+        return html, 503, {"Retry-After": "2"}
+
     @app.after_request
     def _headers(resp: Any) -> Any:
+        if request.is_secure:
+            resp.headers.setdefault("Strict-Transport-Security", HSTS)
         resp.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -105,7 +139,13 @@ class ConsoleState:
         if now - self.last_refresh < self.settings.refresh_interval:
             return
         self.last_refresh = now
-        refresh(self.engine, budget=self.settings.refresh_budget, blocking=False)
+        try:
+            refresh(self.engine, budget=self.settings.refresh_budget, blocking=False)
+        except OperationalError as error:
+            # A page view's refresh is opportunistic: if the file stayed busy past the
+            # timeout, show the page from the summary as it is; the next view folds.
+            if not is_busy(error):
+                raise
 
     def cached(self, key: str, ttl: float, compute: Any) -> Any:
         hit = self.cache.get(key)

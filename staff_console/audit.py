@@ -29,3 +29,16 @@ def recent(conn: Connection, limit: int = 100, offset: int = 0,
     if action:
         stmt = stmt.where(a.action == action)
     return conn.execute(stmt).all()
+
+
+def seen_recently(conn: Connection, actor: str, action: str, within: float,
+                  now: float | None = None) -> bool:
+    """Whether `actor` has an `action` entry in the last `within` seconds.
+
+    Used to write one "sign-in refused" row a minute per username, however many
+    refused attempts a script makes, so the audit log cannot be flooded.
+    """
+    now = time.time() if now is None else now
+    a = t.audit_log.c
+    return conn.execute(sa.select(a.id).where(a.actor == actor[:80], a.action == action,
+                                              a.ts > now - within).limit(1)).first() is not None

@@ -23,6 +23,8 @@ class Settings:
     #: `purge` deletes conversations whose last activity is older than this.
     retention_days: int = 90
     session_hours: float = 8.0
+    #: A session unused for this long is ended (server side).
+    session_idle_minutes: float = 30.0
     page_size: int = 50
     login_max_failures: int = 5
     login_window_seconds: int = 900
@@ -32,6 +34,9 @@ class Settings:
     refresh_budget: int = 20_000
     secure_cookies: bool = False
     sqlite_wal: bool = True
+    #: Reverse proxies in front of the console whose X-Forwarded-For/-Proto are
+    #: trusted (0: none, the client address is the TCP peer's).
+    trusted_proxies: int = 0
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -75,6 +80,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         low_confidence=_float(env, "CONSOLE_LOW_CONFIDENCE", 0.5),
         retention_days=_int(env, "CONSOLE_RETENTION_DAYS", 90),
         session_hours=_float(env, "CONSOLE_SESSION_HOURS", 8.0),
+        session_idle_minutes=_float(env, "CONSOLE_SESSION_IDLE_MINUTES", 30.0),
         page_size=_int(env, "CONSOLE_PAGE_SIZE", 50),
         login_max_failures=_int(env, "CONSOLE_LOGIN_MAX_FAILURES", 5),
         login_window_seconds=_int(env, "CONSOLE_LOGIN_WINDOW_SECONDS", 900),
@@ -82,4 +88,5 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         refresh_budget=_int(env, "CONSOLE_REFRESH_BUDGET", 20_000),
         secure_cookies=_bool(env, "CONSOLE_SECURE_COOKIES", False),
         sqlite_wal=_bool(env, "CONSOLE_SQLITE_WAL", True),
+        trusted_proxies=_int(env, "CONSOLE_TRUSTED_PROXIES", 0),
     )

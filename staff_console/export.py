@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +20,10 @@ CSV_COLUMNS = [
     "name", "value", "channel", "triage_level", "red_flags", "reviewed", "tags",
 ]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# C0 controls but tab and newline, DEL and C1 controls: a NUL makes Python's csv
+# writer fail (the REST channel stores whatever the visitor sent), the others
+# garble a spreadsheet. Line and paragraph separators would split a CSV line.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def iso(ts: float | None) -> str:
@@ -27,9 +32,26 @@ def iso(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def strip_controls(text: str) -> str:
+    """`text` without control characters (carriage returns become newlines)."""
+    return CONTROL_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def clean(value: Any) -> Any:
+    """A JSON-ready value with control characters stripped from every string in it."""
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, dict):
+        return {clean(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    return value
+
+
 def safe_cell(value: Any) -> str:
-    """Text for a CSV cell; cells that a spreadsheet would run as a formula are quoted."""
-    text = "" if value is None else str(value)
+    """Text for a CSV cell: control characters stripped, and cells that a
+    spreadsheet would run as a formula quoted."""
+    text = "" if value is None else strip_controls(str(value))
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
@@ -85,6 +107,6 @@ def json_stream(engine: Engine, f: Filters, low_confidence: float = 0.5) -> Iter
     yield '{"filters": ' + json.dumps(f.args(page=1)) + ', "conversations": ['
     first = True
     for conv, sessions in _batches(engine, f, low_confidence):
-        yield ("" if first else ",\n") + json.dumps(conversation_json(conv, sessions))
+        yield ("" if first else ",\n") + json.dumps(clean(conversation_json(conv, sessions)))
         first = False
     yield "]}\n"

@@ -13,6 +13,10 @@ ASSESSMENT_CHOICES = ("", "completed", "not_completed")
 REVIEW_CHOICES = ("", "reviewed", "unreviewed")
 SORT_CHOICES = ("recent", "queue")
 MAX_TEXT = 200
+#: Dates outside these bounds are refused (their arithmetic would overflow, and
+#: no conversation is older than the first or younger than the last).
+MIN_DATE = dt.date(2000, 1, 1)
+MAX_DATE = dt.date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -66,10 +70,14 @@ def _date(value: str, name: str, errors: list[str]) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         errors.append(f"{name} is not a date (YYYY-MM-DD): ignored.")
         return None
+    if not MIN_DATE <= day <= MAX_DATE:
+        errors.append(f"{name} must be between {MIN_DATE} and {MAX_DATE}: ignored.")
+        return None
+    return day
 
 
 def parse_filters(args: Mapping[str, str], default_confidence: float = 0.5) -> Filters:
@@ -114,6 +122,10 @@ def parse_filters(args: Mapping[str, str], default_confidence: float = 0.5) -> F
         page=page,
         errors=tuple(errors),
     )
+
+
+#: The query-string keys a filter is read from; any other key is ignored.
+FILTER_KEYS = frozenset(f.name for f in fields(Filters) if f.name != "errors")
 
 
 def day_bounds(f: Filters) -> tuple[float | None, float | None]:

@@ -102,7 +102,19 @@ def parse_data(raw: str | None) -> dict[str, Any]:
         value = json.loads(raw)
     except ValueError:
         return {}
+    if "\\u0000" in raw:  # PostgreSQL text cannot hold NUL: the summary drops them
+        value = _without_nul(value)
     return value if isinstance(value, dict) else {}
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def top_intent(data: dict[str, Any]) -> tuple[str | None, float | None]:

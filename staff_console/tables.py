@@ -159,3 +159,25 @@ notes = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
 )
+
+# One row per signed-in browser session; the cookie holds the token, this table
+# its SHA-256. Deleting the row ends the session whatever the cookie says.
+sessions = sa.Table(
+    "console_session",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, nullable=False, index=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_seen", sa.Float, nullable=False),
+)
+
+# One row per erasure: a SHA-256 of the visitor id (never the id) and when. Rasa's
+# side (server/runtime/sqlite_store.py) reads it before saving a turn, so a
+# turn in flight during the erasure cannot write the erased events back.
+erasures = sa.Table(
+    "console_erasure",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("erased_at", sa.Float, nullable=False),
+)

@@ -1,6 +1,6 @@
 """Runtime hooks for the Rasa server process (not pure logic: Rasa plumbing).
 
-`python -m server` installs them, then runs Rasa; four behaviours added before
+`python -m server` installs them, then runs Rasa; these behaviours are added before
 Rasa starts:
 
 - action_outage: a custom action whose server cannot be reached (or fails)
@@ -9,7 +9,11 @@ Rasa starts:
 - strict_store: an unreachable conversation log is an error the channel turns
   into a clean 503, not Rasa's silent switch to an in-memory store;
 - action_schema: action server replies are validated with a validator built
-  once, not by re-checking Rasa's schema on every call (half a turn's CPU).
+  once, not by re-checking Rasa's schema on every call (half a turn's CPU);
+- forged_payloads: a typed `/red_flag{...}` or triage/safety-screen slot payload
+  is refused unless it is a button the assistant offered (every channel);
+- sqlite_store: the SQLite log is opened with the console's busy timeout and
+  created 0600, and a turn in flight never writes back an erased conversation.
 
 """
 
@@ -18,9 +22,18 @@ from __future__ import annotations
 
 def install() -> None:
     """Install every hook (idempotent)."""
-    from server.runtime import action_outage, action_schema, log_privacy, strict_store
+    from server.runtime import (
+        action_outage,
+        action_schema,
+        forged_payloads,
+        log_privacy,
+        sqlite_store,
+        strict_store,
+    )
 
     action_outage.install()
     action_schema.install()
     log_privacy.install()
     strict_store.install()
+    sqlite_store.install()  # after strict_store: it wraps strict_store's engine options
+    forged_payloads.install()

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from staff_console import accounts, audit
+from staff_console.db import writing
 from staff_console.views.common import actor, engine
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -32,7 +33,7 @@ def users() -> Any:
 @bp.route("/users", methods=["POST"])
 def create_user() -> Any:
     try:
-        with engine().begin() as conn:
+        with writing(engine()) as conn:
             user = accounts.create_user(conn, request.form.get("username", ""),
                                         request.form.get("password", ""),
                                         request.form.get("role", "reviewer"))
@@ -47,7 +48,7 @@ def create_user() -> Any:
 def update_user(user_id: int) -> Any:
     action = request.form.get("action", "")
     try:
-        with engine().begin() as conn:
+        with writing(engine()) as conn:
             user = accounts.get(conn, user_id)
             if user is None:
                 abort(404)
@@ -74,7 +75,7 @@ def update_user(user_id: int) -> Any:
 @bp.route("/audit")
 def audit_log() -> Any:
     try:
-        page = max(1, int(request.args.get("page", "1")))
+        page = max(1, min(int(request.args.get("page", "1")[:12]), 100_000))
     except ValueError:
         page = 1
     action = request.args.get("action", "")[:40]

@@ -19,7 +19,8 @@ from flask import (
 from flask_login import current_user
 
 from staff_console import export, queries, retention, review, transcript
-from staff_console.filters import Filters, parse_filters
+from staff_console.db import writing
+from staff_console.filters import FILTER_KEYS, Filters, parse_filters
 from staff_console.views.common import actor, engine, safe_path, settings, state
 
 bp = Blueprint("conversations", __name__)
@@ -31,8 +32,9 @@ def _refresh() -> None:
 
 
 def _filters(**defaults: str) -> Filters:
+    """The filter from the query string: only the known keys, each validated."""
     args = dict(defaults)
-    args.update({k: v for k, v in request.args.items() if v != ""})
+    args.update({k: v for k, v in request.args.items() if v != "" and k in FILTER_KEYS})
     return parse_filters(args, settings().low_confidence)
 
 
@@ -45,9 +47,12 @@ def _choices() -> dict[str, Any]:
 
 
 def _list(template_title: str, f: Filters, endpoint: str) -> Any:
-    if any(v == "" for v in request.args.values()):
-        # The filter form sends every field: drop the empty ones for a clean, shareable URL.
-        return redirect(url_for(endpoint, **{k: v for k, v in request.args.items() if v}))
+    if any(v == "" or k not in FILTER_KEYS for k, v in request.args.items()):
+        # The filter form sends every field: drop the empty ones (and any key that is
+        # not a filter, which could also clash with url_for's own arguments) for a
+        # clean, shareable URL.
+        return redirect(url_for(endpoint, **{k: v for k, v in request.args.items()
+                                             if v and k in FILTER_KEYS}))
     cfg = settings()
     for message in f.errors:
         flash(message)
@@ -118,7 +123,7 @@ def act(sender_id: str) -> Any:
         flash(f"Erased visitor {sender_id}: {deleted.events} events deleted.")
         return redirect(url_for(".index"))
     try:
-        with engine().begin() as conn:
+        with writing(engine()) as conn:
             if action == "review":
                 review.set_reviewed(conn, sender_id, actor(), True)
                 flash("Marked as reviewed.")
@@ -144,10 +149,12 @@ def act(sender_id: str) -> Any:
 
 
 def _export(kind: str) -> Response:
+    """POSTed with the CSRF token (a cross-site page cannot start a download);
+    the filters come in the query string, as on the list."""
     cfg = settings()
     f = _filters()
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    with engine().begin() as conn:
+    with writing(engine()) as conn:
         from staff_console import audit
 
         audit.record(conn, actor(), "export", None, format=kind, filters=f.args(page=1))
@@ -164,11 +171,11 @@ def _export(kind: str) -> Response:
     return resp
 
 
-@bp.route("/export.csv")
+@bp.route("/export.csv", methods=["POST"])
 def export_csv() -> Response:
     return _export("csv")
 
 
-@bp.route("/export.json")
+@bp.route("/export.json", methods=["POST"])
 def export_json() -> Response:
     return _export("json")

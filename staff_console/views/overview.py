@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, flash, render_template, request
 
 from staff_console import charts
+from staff_console.filters import MAX_DATE, MIN_DATE
 from staff_console.overview import overview
 from staff_console.views.common import engine, settings, state
 
@@ -25,17 +26,21 @@ def _date(name: str, default: dt.date) -> dt.date:
     if not raw:
         return default
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw[:10])
     except ValueError:
         flash(f"{name} is not a date: ignored.")
         return default
+    if not MIN_DATE <= day <= MAX_DATE:
+        flash(f"{name} must be between {MIN_DATE} and {MAX_DATE}: ignored.")
+        return default
+    return day
 
 
 @bp.route("/overview")
 def index() -> Any:
     today = dt.datetime.now(dt.timezone.utc).date()
     end = _date("date_to", today)
-    start = _date("date_from", end - dt.timedelta(days=29))
+    start = _date("date_from", max(MIN_DATE, end - dt.timedelta(days=29)))
     if start > end:
         start, end = end, start
     if (end - start).days >= MAX_DAYS:

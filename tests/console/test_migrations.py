@@ -9,7 +9,7 @@ from staff_console import tables as t
 from staff_console.db import make_engine
 from tests.console.rasa_log import write_log
 
-HEAD = "0002_search_index"
+HEAD = "0003_sessions"
 
 
 def console_tables(engine):
@@ -42,7 +42,7 @@ def test_migrations_from_empty_and_back(databases):
             migrate.upgrade(engine)  # idempotent
             migrate.downgrade(engine, "0001_initial")
             assert not search_index_present(engine)
-            assert console_tables(engine) == expected
+            assert console_tables(engine) == expected - {"console_session", "console_erasure"}
             migrate.downgrade(engine, "base")
             assert console_tables(engine) == {"console_alembic_version"}
             migrate.upgrade(engine)

@@ -18,6 +18,12 @@ def post_action(client, sender, **form):
     return client.post(f"/c/{sender}", data={"csrf_token": token, **form})
 
 
+def export_post(client, path):
+    """Exports are POSTed with the CSRF token; the filters are in the query string."""
+    token = csrf_token(client, "/")
+    return client.post(path, data={"csrf_token": token})
+
+
 def audit_actions(env):
     with env.engine.connect() as conn:
         return [(r.actor, r.action, r.target) for r in conn.execute(
@@ -83,7 +89,7 @@ def test_export_csv_of_todays_escalations(fresh):
     c = fresh.client()
     sign_in(c, ADMIN)
     post_action(c, "gen-emergency", action="tag", tag="call back")
-    resp = c.get("/export.csv?triage=escalated")
+    resp = export_post(c, "/export.csv?triage=escalated")
     assert resp.status_code == 200
     assert resp.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in resp.headers["Content-Disposition"]
@@ -101,7 +107,7 @@ def test_export_csv_of_todays_escalations(fresh):
 def test_export_json_with_transcripts_and_filters(fresh):
     c = fresh.client()
     sign_in(c, REVIEWER)
-    resp = c.get("/export.json?intent=describe_pain")
+    resp = export_post(c, "/export.json?intent=describe_pain")
     doc = json.loads(resp.get_data(as_text=True))
     assert doc["filters"] == {"intent": "describe_pain"}
     by_id = {conv["sender_id"]: conv for conv in doc["conversations"]}
@@ -118,7 +124,7 @@ def test_export_json_with_transcripts_and_filters(fresh):
 def test_export_everything_matches_the_list(fresh):
     c = fresh.client()
     sign_in(c, REVIEWER)
-    doc = c.get("/export.json").get_json()
+    doc = export_post(c, "/export.json").get_json()
     assert len(doc["conversations"]) == len(fresh.expected)
     listed = c.get("/api/conversations").get_json()
     assert [x["sender_id"] for x in doc["conversations"]][:len(listed["conversations"])] == [

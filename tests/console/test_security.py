@@ -134,6 +134,8 @@ def test_failed_sign_ins_are_rate_limited(fresh):
 
 
 def test_lockout_window_expires(fresh):
+    """Failures outside the window do not count; inside it the wait is a back-off
+    that doubles with each further failure and then ends."""
     with fresh.engine.begin() as conn:
         long_ago = time.time() - 3600
         for _ in range(5):
@@ -141,7 +143,61 @@ def test_lockout_window_expires(fresh):
         assert not accounts.is_locked_out(conn, "rev1", "127.0.0.1", max_failures=5,
                                           window=900)
         assert accounts.is_locked_out(conn, "rev1", "127.0.0.1", max_failures=5,
-                                      window=7200)
+                                      window=7200, now=long_ago + 1)
+        assert not accounts.is_locked_out(conn, "rev1", "127.0.0.1", max_failures=5,
+                                          window=7200, now=long_ago + accounts.BACKOFF_BASE + 1)
+        accounts.record_failure(conn, "rev1", "127.0.0.1", now=long_ago + 40)
+        wait = accounts.retry_after(conn, "rev1", "127.0.0.1", max_failures=5, window=7200,
+                                    now=long_ago + 40)
+        assert wait == 2 * accounts.BACKOFF_BASE
+
+
+def test_lockout_from_another_address_does_not_lock_the_staff_member(fresh):
+    """An attacker failing on purpose slows down only their own address."""
+    with fresh.engine.begin() as conn:
+        for _ in range(50):
+            accounts.record_failure(conn, REVIEWER[0], "203.0.113.9")
+        assert accounts.is_locked_out(conn, REVIEWER[0], "203.0.113.9", max_failures=5,
+                                      window=900)
+        assert not accounts.is_locked_out(conn, REVIEWER[0], "127.0.0.1", max_failures=5,
+                                          window=900)
+    sign_in(fresh.client(), REVIEWER)  # the test client's address is 127.0.0.1
+
+
+def test_client_address_comes_from_a_trusted_proxy_only(databases):
+    from tests.console.conftest import build_env
+
+    for proxies, blocked in ((0, True), (1, False)):
+        env = build_env(databases, "sqlite", trusted_proxies=proxies)
+        try:
+            c = env.client()
+            for i in range(5):
+                token = csrf_token(c)
+                resp = c.post("/login", data={"username": REVIEWER[0], "password": "wrong-pw",
+                                              "csrf_token": token},
+                              headers={"X-Forwarded-For": f"198.51.100.{i}"})
+                assert resp.status_code == 401
+            token = csrf_token(c)
+            resp = c.post("/login", data={"username": REVIEWER[0], "password": REVIEWER[1],
+                                          "csrf_token": token},
+                          headers={"X-Forwarded-For": "192.0.2.1"})
+            # Without a trusted proxy the header is ignored: all five came from
+            # 127.0.0.1 and so does this one. With one, each is its own client.
+            assert resp.status_code == (429 if blocked else 302), proxies
+        finally:
+            env.engine.dispose()
+
+
+def test_refused_sign_ins_are_audited_at_most_once_a_minute(fresh):
+    c = fresh.client()
+    for _ in range(25):
+        token = csrf_token(c)
+        c.post("/login", data={"username": REVIEWER[0], "password": "wrong-password",
+                               "csrf_token": token})
+    with fresh.engine.connect() as conn:
+        actions = [r[0] for r in conn.execute(sa.select(t.audit_log.c.action))]
+    assert actions.count("login_failed") == 5
+    assert actions.count("login_locked") == 1
 
 
 def test_passwords_are_stored_as_argon2_hashes(seeded):

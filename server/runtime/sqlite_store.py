@@ -1,0 +1,112 @@
+"""The SQLite conversation log shared with the staff console: wait, keep it
+private, and never write back an erased conversation.
+
+- Busy timeout: Rasa's tracker store opens SQLite with the driver's default
+  5 s timeout; the console writes the same file (reviews, sign-ins, erasure),
+  so Rasa's connections wait up to BUSY_TIMEOUT seconds instead (the console
+  uses the same value, staff_console/db.py).
+- The file is created readable by its owner only (it holds health text and
+  staff password hashes), or tightened if it exists.
+- Erasure tombstones: the console records each erased visitor in
+  `console_erasure` (a hash of the id and the time). A turn that was in flight
+  when the erasure ran would otherwise save the whole tracker it loaded before
+  it, putting the erased events back; this hook drops the events older than
+  the erasure before saving (SQLite and PostgreSQL alike).
+
+PostgreSQL engines are left as Rasa and strict_store make them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import rasa.core.tracker_store as tracker_store
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine.url import make_url
+
+logger = logging.getLogger(__name__)
+BUSY_TIMEOUT = 30  # seconds
+TOMBSTONES = "console_erasure"
+_ORIGINAL_ADDITIONAL = SQLTrackerStore._additional_events
+_previous_kwargs: Any = None
+
+
+def sender_hash(sender_id: str) -> str:
+    """How the console names an erased visitor (never the id itself)."""
+    return hashlib.sha256(sender_id.encode("utf-8")).hexdigest()
+
+
+def _private(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(fd)
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+    except OSError:
+        pass
+
+
+def engine_kwargs(url: Any) -> dict[str, Any]:
+    assert _previous_kwargs is not None
+    kwargs = dict(_previous_kwargs(url))
+    parsed = make_url(str(url)) if not hasattr(url, "get_backend_name") else url
+    if parsed.get_backend_name() == "sqlite":
+        connect_args = dict(kwargs.get("connect_args") or {})
+        connect_args.setdefault("timeout", BUSY_TIMEOUT)
+        kwargs["connect_args"] = connect_args
+        if parsed.database not in (None, "", ":memory:"):
+            _private(Path(parsed.database))
+    return kwargs
+
+
+def erased_at(engine: sa.engine.Engine, sender_id: str) -> float | None:
+    """When this visitor was erased by the console, if ever (None without the table).
+
+    Read on a connection of its own, outside Rasa's session: a read inside that
+    session's transaction would hold SQLite's shared lock into the insert that
+    follows, and SQLite refuses such an upgrade at once when another connection
+    is writing (no busy wait), so the save would fail.
+    """
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                sa.text(f"SELECT MAX(erased_at) FROM {TOMBSTONES} WHERE sender_hash = :h"),
+                {"h": sender_hash(sender_id)}).scalar()
+    except sa.exc.DBAPIError:  # no console tables in this database
+        return None
+
+
+def additional_events(self: SQLTrackerStore, session: Any, tracker: DialogueStateTracker
+                      ) -> Iterator:
+    """Rasa's new events, without those older than an erasure of this visitor."""
+    events = _ORIGINAL_ADDITIONAL(self, session, tracker)
+    cut = erased_at(self.engine, tracker.sender_id)
+    if cut is None:
+        return events
+    kept = [e for e in events if (e.timestamp or 0) > cut]
+    logger.info("conversation erased while a turn was in flight: older events not saved")
+    return iter(kept)
+
+
+def install() -> None:
+    global _previous_kwargs
+    if _previous_kwargs is None:
+        _previous_kwargs = tracker_store.create_engine_kwargs
+        tracker_store.create_engine_kwargs = engine_kwargs
+    SQLTrackerStore._additional_events = additional_events  # type: ignore[method-assign]
+
+
+def uninstall() -> None:
+    global _previous_kwargs
+    if _previous_kwargs is not None:
+        tracker_store.create_engine_kwargs = _previous_kwargs
+        _previous_kwargs = None
+    SQLTrackerStore._additional_events = _ORIGINAL_ADDITIONAL  # type: ignore[method-assign]
