@@ -9,12 +9,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel, ensure_disclaimer
+from sciaticalm.answers import PARSERS
 from sciaticalm.content import library
 from sciaticalm.plan import Answers, build_plan
 from sciaticalm.render import fill
 
-FORM_SLOTS = ("emergency_screen", "urgent_screen", "pain_onset", "load_change", "shoe_age",
-              "foot_strike", "strength_work")
+FORM_SLOTS = tuple(PARSERS)  # the assessment's slots, in the order it asks them
 
 
 class ActionAssessmentPlan(Action):

@@ -35,6 +35,7 @@ import yaml
 
 from sciaticalm.content import Library, load_library
 from sciaticalm.render import fill
+from sciaticalm.tiers import tier_rank
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,7 +45,6 @@ CHECK_KEYS = ("says_any", "says_all", "says_none", "not_refusal", "refusal", "ma
 CONVERSATION_KEYS = ("name", "category", "turns")
 TURN_KEYS = ("say", "click", "expect")
 LEVELS = ("emergency", "urgent", "none")
-RANK = {None: 0, "urgent": 1, "emergency": 2}
 # Fallback responses of domain.yml ("didn't understand / rephrase / did you mean").
 FALLBACK_RESPONSES = ("utter_ask_rephrase", "utter_did_you_mean")
 # Domain responses that state the assistant's scope (the last fallback stage).
@@ -425,7 +425,7 @@ def judge_turn(
             if want == "none":
                 ok = level is None
             else:  # at its level or higher, as the triage gate counts it
-                ok = RANK[level] >= RANK[want]
+                ok = tier_rank(level) >= tier_rank(want)
             results.append(CheckResult(key, ok, f"escalation level {level or 'none'}"
                                        f" (expected {want}{'' if want == 'none' else '+'})"))
         elif key == "buttons_any":

@@ -12,7 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-TRIAGE_RANK = {"urgent": 1, "emergency": 2}
+from sciaticalm.tiers import TIER_RANK, tier_rank
+
 TRIAGE_NAME = {1: "urgent", 2: "emergency"}
 ESCALATION_INTENT = "red_flag"
 FALLBACK_INTENT = "nlu_fallback"
@@ -128,7 +129,7 @@ def top_intent(data: dict[str, Any]) -> tuple[str | None, float | None]:
 
 def triage_rank_of_flags(flags: list[str]) -> int:
     """A red flag recorded without a triage level counts as urgent at least."""
-    return TRIAGE_RANK["urgent"] if flags else 0
+    return TIER_RANK["urgent"] if flags else 0
 
 
 def fold(s: Summary, event_id: int, type_name: str, timestamp: float | None,
@@ -172,7 +173,7 @@ def fold(s: Summary, event_id: int, type_name: str, timestamp: float | None,
 
 def _fold_slot(s: Summary, name: Any, value: Any) -> None:
     if name == "triage_level" and isinstance(value, str):
-        s.triage_rank = max(s.triage_rank, TRIAGE_RANK.get(value, 0))
+        s.triage_rank = max(s.triage_rank, tier_rank(value))
     elif name == "red_flags" and isinstance(value, list):
         for flag in value:
             if isinstance(flag, str) and flag and flag not in s.red_flags:

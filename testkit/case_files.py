@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from sciaticalm.tiers import TIER_RANK
 from sciaticalm.triage import default_detector
-from sciaticalm.triage.detector import TIER_RANK
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 # Every case file of the gate: the first set, then the blind rounds (docs/triage.md).

@@ -21,10 +21,10 @@ import yaml
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from sciaticalm.tiers import TIER_RANK
 from sciaticalm.triage.spelling import Corrected, default_normaliser
 
 PATTERNS_FILE = Path(__file__).with_name("patterns.yml")
-TIER_RANK = {"urgent": 1, "emergency": 2}
 MAX_CHARS = 20_000
 NEGATION_WINDOW = 6
 CLAUSE_BREAKS = {",", ";", ":", "but", "although", "though", "however", "except", "whereas",

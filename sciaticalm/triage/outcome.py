@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sciaticalm.triage.detector import TIER_RANK
+from sciaticalm.tiers import TIER_RANK
 
 
 def merge_outcome(

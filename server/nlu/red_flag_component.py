@@ -22,8 +22,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from sciaticalm.tiers import TIER_RANK
 from sciaticalm.triage import TriageResult, default_detector
-from sciaticalm.triage.detector import TIER_RANK
 from sciaticalm.triage.safety_question import QUESTION_RESPONSE, answer_to_question
 from server.nlu.overrides import ConversationComponent, entity, set_entities, set_intent
 

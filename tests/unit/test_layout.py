@@ -57,3 +57,27 @@ def test_the_readme_layout_table_names_every_top_level_entry() -> None:
     missing = {t for t in top if t not in named and not t.endswith(".md")}
     assert missing == set(), missing
     assert {n for n in named if n and not (REPO / n).exists()} == set()
+
+
+def test_the_action_server_loads_neither_spacy_nor_tensorflow() -> None:
+    """The actions import only light modules (the triage package loads its detector on
+    first use), so the action server stays a small process."""
+    import sys
+
+    code = ("import importlib, pkgutil, sys, actions\n"
+            "for m in pkgutil.iter_modules(actions.__path__):\n"
+            "    importlib.import_module('actions.' + m.name)\n"
+            "print(sorted(n for n in ('spacy', 'tensorflow', 'thinc', 'rasa') if n in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_assessment_slots_are_one_list() -> None:
+    """The form's required slots in domain.yml are the answer parsers' slots, in order."""
+    import yaml
+
+    from sciaticalm.answers import PARSERS
+
+    domain = yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8"))
+    assert domain["forms"]["assessment_form"]["required_slots"] == list(PARSERS)
