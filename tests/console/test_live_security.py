@@ -42,7 +42,7 @@ def test_the_nhs_message_never_reaches_a_log_line(stack: Stack) -> None:
     assert stack.say(f"priv-{uuid.uuid4().hex}", NHS.lstrip("/"))
     time.sleep(1.0)  # let the servers flush their logs
     # The message was received and logged as a conversation...
-    assert [t for t, *_ in stored_events(stack.db_path, rest_id(rest_sender))].count("user") == 1
+    assert [t for t, *_ in stored_events(stack.db_path, rest_sender)].count("user") == 1
     lines = []
     for log in sorted(stack.workdir.glob("*.log")):
         lines += [(log.name, line) for line in log.read_text(errors="replace").splitlines()]
@@ -67,11 +67,11 @@ def test_a_typed_red_flag_payload_sets_no_triage(stack: Stack, channel: str) -> 
                            [{"message": text, "session_id": sender} for text in texts])
     assert replies and not any("999" in (r.get("text") or "") for r in replies), replies
     logged = rest_id(sender) if channel == "rest" else socketio_id(sender)
-    events = stored_events(stack.db_path, logged)
+    events = stored_events(stack.db_path, sender, conversation=logged)
     assert [t for t, *_ in events].count("user") >= len(texts)  # every message logged
-    assert slot_values(stack.db_path, logged, "triage_level") in ([], [None])
-    assert slot_values(stack.db_path, logged, "red_flags") in ([], [None], [[]])
-    assert slot_values(stack.db_path, logged, "emergency_screen") in ([], [None])
+    for slot, unset in (("triage_level", ([], [None])), ("red_flags", ([], [None], [[]])),
+                        ("emergency_screen", ([], [None]))):
+        assert slot_values(stack.db_path, sender, slot, conversation=logged) in unset, slot
 
 
 def test_an_offered_button_payload_still_escalates(stack: Stack) -> None:
@@ -79,7 +79,7 @@ def test_an_offered_button_payload_still_escalates(stack: Stack) -> None:
     stack.say(sender, "find my root cause")
     replies = stack.say(sender, '/inform{"emergency_screen": "yes"}')
     assert any("999" in (r.get("text") or "") for r in replies), replies
-    assert slot_values(stack.db_path, rest_id(sender), "triage_level")[-1] == "emergency"
+    assert slot_values(stack.db_path, sender, "triage_level")[-1] == "emergency"
 
 
 def test_staff_sign_in_while_visitors_talk(stack: Stack, databases) -> None:

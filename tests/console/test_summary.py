@@ -90,9 +90,11 @@ def test_summary_matches_the_scripted_log(seeded):
 
 def test_refresh_reads_only_new_events(fresh):
     """New events are folded into existing summaries; old ones are not read again."""
-    now = time.time()
     with fresh.engine.begin() as conn:
         before = _row(conn, "gen-lowconf")
+        # after the conversation's own events, which may lie a little ahead of the clock
+        # just after midnight (rasa_log.anchor_now)
+        now = max(time.time(), before.last_ts + 1)
         watermark = get_watermark(conn)
         _insert_event(conn, "gen-lowconf", "user", {
             "event": "user", "timestamp": now, "text": "Fever AND back pain",

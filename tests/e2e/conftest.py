@@ -18,23 +18,25 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield s
 
 
-def stored_events(db_path: Path, sender: str) -> list[tuple[str, str | None, str | None]]:
+def stored_events(db_path: Path, sender: str, *, conversation: str | None = None
+                  ) -> list[tuple[str, str | None, str | None]]:
     """(type_name, intent_name, action_name) rows of Rasa's events table, in order
-    (of the REST sender's conversation)."""
+    (of the REST sender's conversation, or of the `conversation` id given)."""
     with sqlite3.connect(db_path) as db:
         return db.execute(
             "SELECT type_name, intent_name, action_name FROM events "
-            "WHERE sender_id = ? ORDER BY id", (rest_id(sender),)
+            "WHERE sender_id = ? ORDER BY id", (conversation or rest_id(sender),)
         ).fetchall()
 
 
-def slot_values(db_path: Path, sender: str, slot: str) -> list[object]:
+def slot_values(db_path: Path, sender: str, slot: str, *,
+                conversation: str | None = None) -> list[object]:
     import json
 
     with sqlite3.connect(db_path) as db:
         rows = db.execute(
             "SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot' ORDER BY id",
-            (rest_id(sender),),
+            (conversation or rest_id(sender),),
         ).fetchall()
     values = []
     for (data,) in rows:
