@@ -36,6 +36,8 @@ from pathlib import Path
 import requests
 import yaml
 
+from actions import action_server_command
+
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy"
 VENV_BIN = REPO / ".venv" / "bin"
@@ -144,8 +146,8 @@ class Topology:
         cfg = self.cfg
         run_dir: Path = cfg["run_dir"]  # type: ignore[assignment]
         nginx_conf, cred_path = render(cfg, self.env)
-        self.spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                               "--port", str(cfg["action_port"])])
+        self.spawn("actions", action_server_command(str(VENV_BIN / "python"),
+                                                    int(cfg["action_port"])))
         cors: list[str] = []
         for origin in cfg["origins"]:  # type: ignore[union-attr]
             cors += ["--cors", origin]

@@ -32,6 +32,7 @@ from rasa.utils.common import configure_logging_and_warnings  # noqa: E402
 from rasa.utils.endpoints import EndpointConfig  # noqa: E402
 from rasa.utils.log_utils import configure_structlog  # noqa: E402
 
+from actions import action_server_command  # noqa: E402
 from server.runtime import action_schema, install  # noqa: E402
 from testkit.load import TURNS  # noqa: E402
 from testkit.servers import free_port  # noqa: E402
@@ -79,8 +80,8 @@ if __name__ == "__main__":
     arguments = parser.parse_args()
     port = free_port()
     actions = subprocess.Popen(
-        [str(REPO / ".venv/bin/rasa"), "run", "actions", "--actions", "actions",
-         "--port", str(port)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        action_server_command(str(REPO / ".venv/bin/python"), port), cwd=REPO,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     try:
         deadline = time.monotonic() + 120

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import requests
 
+from actions import action_server_command
 from server.channels.input_checks import conversation_id
 
 REPO = Path(__file__).resolve().parents[1]
@@ -151,8 +152,7 @@ def rasa_stack(
     action_proc = None
     if with_actions:
         action_proc = _spawn(
-            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-             "--port", str(action_port)],
+            action_server_command(str(VENV_BIN / "python"), action_port),
             workdir / "actions.log", env,
         )
     cors_args: list[str] = []

@@ -12,6 +12,10 @@ Rasa starts:
   once, not by re-checking Rasa's schema on every call (half a turn's CPU);
 - forged_payloads: a typed `/red_flag{...}` or triage/safety-screen slot payload
   is refused unless it is a button the assistant offered (every channel);
+- bounded_store: a turn loads the session's latest events and a snapshot of the
+  older state, so its cost does not grow with the conversation;
+- session_carry: a new session (after the idle time in domain.yml) carries the
+  triage level, red flags and disclaimer state, and nothing else;
 - sqlite_store: the SQLite log is opened with the console's busy timeout and
   created 0600, and a turn in flight never writes back an erased conversation.
 
@@ -25,8 +29,10 @@ def install() -> None:
     from server.runtime import (
         action_outage,
         action_schema,
+        bounded_store,
         forged_payloads,
         log_privacy,
+        session_carry,
         sqlite_store,
         strict_store,
     )
@@ -35,5 +41,9 @@ def install() -> None:
     action_schema.install()
     log_privacy.install()
     strict_store.install()
-    sqlite_store.install()  # after strict_store: it wraps strict_store's engine options
+    bounded_store.install()
+    # after strict_store (it wraps its engine options) and bounded_store (it
+    # filters the events that one picks for saving)
+    sqlite_store.install()
     forged_payloads.install()
+    session_carry.install()

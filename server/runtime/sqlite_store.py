@@ -36,6 +36,7 @@ BUSY_TIMEOUT = 30  # seconds
 TOMBSTONES = "console_erasure"
 _ORIGINAL_ADDITIONAL = SQLTrackerStore._additional_events
 _previous_kwargs: Any = None
+_previous_additional: Any = None
 
 
 def sender_hash(sender_id: str) -> str:
@@ -87,7 +88,7 @@ def erased_at(engine: sa.engine.Engine, sender_id: str) -> float | None:
 def additional_events(self: SQLTrackerStore, session: Any, tracker: DialogueStateTracker
                       ) -> Iterator:
     """Rasa's new events, without those older than an erasure of this visitor."""
-    events = _ORIGINAL_ADDITIONAL(self, session, tracker)
+    events = (_previous_additional or _ORIGINAL_ADDITIONAL)(self, session, tracker)
     cut = erased_at(self.engine, tracker.sender_id)
     if cut is None:
         return events
@@ -97,16 +98,20 @@ def additional_events(self: SQLTrackerStore, session: Any, tracker: DialogueStat
 
 
 def install() -> None:
-    global _previous_kwargs
+    global _previous_kwargs, _previous_additional
     if _previous_kwargs is None:
         _previous_kwargs = tracker_store.create_engine_kwargs
         tracker_store.create_engine_kwargs = engine_kwargs
+    if SQLTrackerStore._additional_events is not additional_events:
+        _previous_additional = SQLTrackerStore._additional_events  # bounded_store's
     SQLTrackerStore._additional_events = additional_events  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
-    global _previous_kwargs
+    global _previous_kwargs, _previous_additional
     if _previous_kwargs is not None:
         tracker_store.create_engine_kwargs = _previous_kwargs
         _previous_kwargs = None
-    SQLTrackerStore._additional_events = _ORIGINAL_ADDITIONAL  # type: ignore[method-assign]
+    SQLTrackerStore._additional_events = (  # type: ignore[method-assign]
+        _previous_additional or _ORIGINAL_ADDITIONAL)
+    _previous_additional = None

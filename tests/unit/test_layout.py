@@ -74,6 +74,16 @@ def test_the_action_server_loads_neither_spacy_nor_tensorflow() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_every_topology_starts_the_action_server_with_the_sdk_alone() -> None:
+    """`rasa run actions` would import Rasa and TensorFlow into the action server."""
+    places = [REPO / "Procfile", REPO / "deploy" / "launch.py", REPO / "testkit" / "servers.py",
+              *(REPO / "scripts").glob("*.py"), *(REPO / "mk").glob("*.mk")]
+    for path in places:
+        assert "run actions" not in path.read_text(encoding="utf-8"), path
+        assert '"run", "actions"' not in path.read_text(encoding="utf-8"), path
+    assert "-m rasa_sdk --actions actions" in (REPO / "Procfile").read_text(encoding="utf-8")
+
+
 def test_the_assessment_slots_are_one_list() -> None:
     """The form's required slots in domain.yml are the answer parsers' slots, in order."""
     import yaml

@@ -1,0 +1,176 @@
+"""The bounded tracker window (server/runtime/bounded_store.py) on a real SQLite log."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from server.runtime import bounded_store
+
+REPO = Path(__file__).resolve().parents[2]
+WINDOW = bounded_store.WINDOW_EVENTS
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(REPO / "domain.yml"))
+
+
+@pytest.fixture()
+def store(tmp_path: Path, domain: Domain) -> Iterator[SQLTrackerStore]:
+    bounded_store.install()
+    try:
+        store = SQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "log.db"))
+        yield store
+        store.engine.dispose()
+    finally:
+        bounded_store.uninstall()
+
+
+def turn(text: str, intent: str, *extra: Event) -> list[Event]:
+    return [UserUttered(text, {"name": intent, "confidence": 1.0}), *extra,
+            ActionExecuted("utter_greet"), BotUttered(f"reply to {text}"),
+            ActionExecuted("action_listen")]
+
+
+def opening() -> list[Event]:
+    return [ActionExecuted("action_session_start"), SessionStarted(),
+            ActionExecuted("action_listen")]
+
+
+def save_all(store: SQLTrackerStore, sender: str, events: list[Event]) -> None:
+    asyncio.run(store.save(DialogueStateTracker.from_events(sender, events)))
+
+
+def full(store: SQLTrackerStore, sender: str, domain: Domain) -> DialogueStateTracker:
+    with store.session_scope() as session:
+        rows = store._event_query(session, sender, False).all()
+        import json
+        return DialogueStateTracker.from_dict(sender, [json.loads(r.data) for r in rows],
+                                              domain.slots)
+
+
+def rows(store: SQLTrackerStore, sender: str) -> int:
+    with sqlite3.connect(store.engine.url.database) as conn:
+        return conn.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?",
+                            (sender,)).fetchone()[0]
+
+
+def long_conversation() -> list[Event]:
+    events = opening()
+    events += turn("I can't control my bladder", "red_flag",
+                   SlotSet("triage_level", "emergency"), SlotSet("red_flags", ["bladder"]),
+                   SlotSet("disclaimer_shown", True), SlotSet("safety_question", "numbness"))
+    events += turn("is it serious?", "ask_when_to_seek_help",
+                   SlotSet("safety_question", "weakness"))
+    events += turn("start the assessment", "start_assessment",
+                   ActiveLoop("assessment_form"), SlotSet("requested_slot", "pain_onset"))
+    for i in range(120):
+        events += turn(f"question {i}", "ask_stretching", SlotSet("last_item", f"item-{i}"))
+    return events
+
+
+def test_a_short_session_loads_whole(store: SQLTrackerStore, domain: Domain) -> None:
+    events = opening() + turn("hello", "greet")
+    save_all(store, "short", events)
+    tracker = asyncio.run(store.retrieve("short"))
+    assert tracker is not None
+    assert list(tracker.events) == list(full(store, "short", domain).events)
+
+
+def test_a_long_session_loads_a_window_with_the_same_state(store: SQLTrackerStore,
+                                                           domain: Domain) -> None:
+    save_all(store, "long", long_conversation())
+    whole = full(store, "long", domain)
+    bounded = asyncio.run(store.retrieve("long"))
+    assert bounded is not None
+    assert len(bounded.events) <= WINDOW + 30 < len(whole.events)
+    assert bounded.current_slot_values() == whole.current_slot_values()
+    assert bounded.get_slot("triage_level") == "emergency"
+    assert bounded.active_loop_name == whole.active_loop_name == "assessment_form"
+    # The policies see the same recent history (their max_history is 5 turns).
+    assert bounded.past_states(domain)[-40:] == whole.past_states(domain)[-40:]
+    # Every safety topic already asked is still known as asked.
+    asked = {e.value for e in bounded.events
+             if isinstance(e, SlotSet) and e.key == "safety_question"}
+    assert asked == {"numbness", "weakness"}
+    # The window starts at a turn boundary.
+    first_user = next(i for i, e in enumerate(bounded.events) if isinstance(e, UserUttered))
+    assert isinstance(bounded.events[first_user - 1], ActionExecuted)
+
+
+def test_saving_a_window_appends_only_the_new_events(store: SQLTrackerStore) -> None:
+    save_all(store, "long", long_conversation())
+    before = rows(store, "long")
+    tracker = asyncio.run(store.retrieve("long"))
+    assert tracker is not None
+    tracker.update(UserUttered("one more", {"name": "greet", "confidence": 1.0}))
+    asyncio.run(store.save(tracker))  # Rasa saves after the user message...
+    for event in turn("", "greet")[1:]:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))  # ...and again after the replies
+    assert rows(store, "long") == before + 1 + 3
+    again = asyncio.run(store.retrieve("long"))
+    assert again is not None and again.latest_message.text == "one more"
+
+
+def test_a_restart_before_the_window_still_clears_the_older_state(
+        store: SQLTrackerStore, domain: Domain) -> None:
+    events = long_conversation()
+    events += [Restarted()] + opening()
+    for i in range(40):
+        events += turn(f"after restart {i}", "greet")
+    save_all(store, "restarted", events)
+    whole = full(store, "restarted", domain)
+    bounded = asyncio.run(store.retrieve("restarted"))
+    assert bounded is not None
+    assert bounded.get_slot("triage_level") is None
+    assert bounded.current_slot_values() == whole.current_slot_values()
+
+
+def test_a_rewind_inside_the_window_reverts_only_its_own_message(
+        store: SQLTrackerStore, domain: Domain) -> None:
+    events = long_conversation()
+    events += [UserUttered('/feedback{"feedback_rating": "down"}',
+                           {"name": "feedback", "confidence": 1.0}),
+               UserUtteranceReverted()]
+    save_all(store, "rewind", events)
+    whole = full(store, "rewind", domain)
+    bounded = asyncio.run(store.retrieve("rewind"))
+    assert bounded is not None
+    assert bounded.latest_message.text == whole.latest_message.text == "question 119"
+    assert bounded.past_states(domain)[-40:] == whole.past_states(domain)[-40:]
+
+
+def test_the_full_tracker_is_still_whole(store: SQLTrackerStore) -> None:
+    events = long_conversation()
+    save_all(store, "long", events)
+    whole = asyncio.run(store.retrieve_full_tracker("long"))
+    assert whole is not None and len(whole.events) == len(events)
+
+
+def test_window_start_is_the_first_turn_boundary() -> None:
+    assert bounded_store.window_start([("bot", None), ("slot", "x"),
+                                       ("action", "action_listen"), ("user", None)]) == 2
+    assert bounded_store.window_start([("user", None)]) == 0
+    assert bounded_store.opening_length([("action", "action_session_start"),
+                                         ("session_started", None),
+                                         ("action", "action_listen")]) == 2
