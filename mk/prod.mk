@@ -6,16 +6,18 @@
 #   make test-prod-faults restart everything; PostgreSQL, Redis, action server and a
 #                         replica (SIGKILL) each failing under load
 #   make bench-prod       benchmark: embedded default vs production (docs/performance.md)
+#   make bench-compare    stock Rasa vs embedded default vs production, same run
 
 TEST_TARGETS  += test-prod
-BENCH_TARGETS += bench-prod
+BENCH_TARGETS += bench-prod bench-compare
 
 PG_HOST    := 127.0.0.1
 PG_PORT    := 5432
 REDIS_HOST := 127.0.0.1
 REDIS_PORT := 6379
 
-.PHONY: run-prod prod-nginx prod-services test-prod test-prod-load test-prod-faults bench-prod
+.PHONY: run-prod prod-nginx prod-services test-prod test-prod-load test-prod-faults bench-prod \
+        bench-compare
 
 # Debian's nginx, installed only when it is missing.
 prod-nginx: ## install Debian's nginx if missing
@@ -51,3 +53,8 @@ test-prod-faults: setup $(MODEL) prod-nginx prod-services ## restarts and failur
 
 bench-prod: setup prod-nginx prod-services ## embedded default vs production benchmark
 	$(PY) scripts/bench_prod.py
+
+# Stock Rasa (`rasa init`, trained once into var/stock-rasa) beside ours: ratios,
+# growth over 300 turns, memory, hostile set and a 10,000-conversation soak.
+bench-compare: setup $(MODEL) prod-nginx prod-services ## stock Rasa vs embedded default vs production
+	$(PY) scripts/bench_compare.py
