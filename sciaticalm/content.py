@@ -146,8 +146,13 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower().replace("\u2019", "'"))
 
 
+@lru_cache(maxsize=4096)
+def _alias_tokens(alias: str) -> tuple[str, ...]:
+    return tuple(_tokens(alias))
+
+
 def _alias_in(alias: str, tokens: list[str], joined: str) -> bool:
-    alias_tokens = _tokens(alias)
+    alias_tokens = _alias_tokens(alias)
     if not alias_tokens:
         return False
     n = len(alias_tokens)

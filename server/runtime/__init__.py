@@ -12,6 +12,8 @@ Rasa starts:
   once, not by re-checking Rasa's schema on every call (half a turn's CPU);
 - forged_payloads: a typed `/red_flag{...}` or triage/safety-screen slot payload
   is refused unless it is a button the assistant offered (every channel);
+- event_types: stored events are turned back into objects without walking all
+  of Rasa's event classes for each one;
 - bounded_store: a turn loads the session's latest events and a snapshot of the
   older state, so its cost does not grow with the conversation;
 - session_carry: a new session (after the idle time in domain.yml) carries the
@@ -30,6 +32,7 @@ def install() -> None:
         action_outage,
         action_schema,
         bounded_store,
+        event_types,
         forged_payloads,
         log_privacy,
         session_carry,
@@ -42,6 +45,7 @@ def install() -> None:
     log_privacy.install()
     strict_store.install()
     bounded_store.install()
+    event_types.install()
     # after strict_store (it wraps its engine options) and bounded_store (it
     # filters the events that one picks for saving)
     sqlite_store.install()

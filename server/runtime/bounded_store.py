@@ -39,7 +39,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 logger = logging.getLogger(__name__)
 
 #: Events loaded in full (the latest ones); a session up to this long loads whole.
-WINDOW_EVENTS = 160
+WINDOW_EVENTS = 120
 #: Slots whose every distinct value is history, not just the latest one: the
 #: red-flag component never asks a safety-screen topic twice.
 HISTORY_SLOTS = frozenset({"safety_question"})
