@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import AdviceAction, channel, requested_item_id
 from sciaticalm.aspects import LABELS, has_aspect, other_aspects, parse_aspect, render_aspect
-from sciaticalm.content import Item, Library
+from sciaticalm.content import TOPIC_INTENTS, Item, Library
 from sciaticalm.render import fill, item_buttons, render_item, render_overview
 
 LAST_ITEM_SLOT = "last_item"
@@ -56,17 +56,21 @@ def aspect_message(item: Item, aspect: str) -> dict[str, Any]:
 
 
 class TopicAdviceAction(AdviceAction):
-    """Base for the topic actions; subclasses set the names."""
+    """Base for the topic actions; subclasses set the action's name and its topic
+    (the topic's intent comes from sciaticalm.content.TOPIC_INTENTS)."""
 
     action_name = ""
     topic = ""
-    intent = ""
     blocked_after_emergency = True
     detailed_overview = False
     closing: str | None = None  # a contact text to end with ("ask_human")
 
     def name(self) -> str:
         return self.action_name
+
+    @property
+    def intent(self) -> str:
+        return TOPIC_INTENTS[self.topic]
 
     def advise(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                lib: Library) -> list[dict[str, Any]]:
@@ -86,35 +90,32 @@ class TopicAdviceAction(AdviceAction):
 
 
 class ActionCausesAdvice(TopicAdviceAction):
-    action_name, topic, intent = "action_causes_advice", "causes", "ask_causes"
+    action_name, topic = "action_causes_advice", "causes"
     blocked_after_emergency = False
 
 
 class ActionRunningFormAdvice(TopicAdviceAction):
-    action_name, topic, intent = "action_running_form_advice", "running_form", "ask_running_form"
+    action_name, topic = "action_running_form_advice", "running_form"
 
 
 class ActionStrengtheningAdvice(TopicAdviceAction):
     action_name, topic = "action_strengthening_advice", "strengthening"
-    intent = "ask_strengthening"
 
 
 class ActionStretchingAdvice(TopicAdviceAction):
-    action_name, topic, intent = "action_stretching_advice", "stretching", "ask_stretching"
+    action_name, topic = "action_stretching_advice", "stretching"
 
 
 class ActionFootwearAdvice(TopicAdviceAction):
-    action_name, topic, intent = "action_footwear_advice", "footwear", "ask_footwear"
+    action_name, topic = "action_footwear_advice", "footwear"
 
 
 class ActionTrainingLoadAdvice(TopicAdviceAction):
     action_name, topic = "action_training_load_advice", "training_load"
-    intent = "ask_training_load"
 
 
 class ActionProfessionalHelp(TopicAdviceAction):
     action_name, topic = "action_professional_help", "professional_help"
-    intent = "ask_when_to_seek_help"
     blocked_after_emergency = False
     detailed_overview = True
     closing = "ask_human"
