@@ -88,15 +88,16 @@ class Stack:
 
     def stop_actions(self) -> None:
         if self.action_proc is not None:
-            _stop(self.action_proc)
+            stop(self.action_proc)
             self.action_proc = None
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """SIGTERM to the process group, SIGKILL if it has not ended within `timeout` s."""
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
@@ -176,6 +177,6 @@ def rasa_stack(
         wait_for_http(f"{stack.rasa_url}/", 300, rasa_proc)
         yield stack
     finally:
-        _stop(rasa_proc)
+        stop(rasa_proc)
         if stack.action_proc is not None:
-            _stop(stack.action_proc)
+            stop(stack.action_proc)

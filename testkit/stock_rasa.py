@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from testkit.servers import REPO, VENV_BIN, _stop, free_port, wait_for_http
+from testkit.servers import REPO, VENV_BIN, free_port, stop, wait_for_http
 
 PROJECT = REPO / "var" / "stock-rasa"
 
@@ -54,4 +54,4 @@ def stock_rasa(workdir: Path) -> Iterator[StockRasa]:
         wait_for_http(f"http://127.0.0.1:{port}/", 300, proc)
         yield StockRasa(f"http://127.0.0.1:{port}", proc)
     finally:
-        _stop(proc)
+        stop(proc)

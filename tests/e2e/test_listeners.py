@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from testkit.servers import MODEL, REPO, VENV_BIN, free_port
+from testkit.servers import MODEL, REPO, VENV_BIN, free_port, stop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PORTS = ("5005", "5055", "8000", "8001")
@@ -58,9 +57,4 @@ def test_make_run_listens_on_loopback_only(tmp_path: Path) -> None:
         ours = [(address, port) for address, port in listeners() if port in wanted]
         assert ours and all(address == "127.0.0.1" for address, _ in ours), ours
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop(proc, timeout=30)
