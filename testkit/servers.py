@@ -140,6 +140,7 @@ def rasa_stack(
     rasa_action_url = action_url(real_action_url) if action_url else real_action_url
     (workdir / "endpoints.yml").write_text(
         f'action_endpoint:\n  url: "{rasa_action_url}/webhook"\n'
+        "  enable_selective_domain: true\n"
         "tracker_store:\n  type: SQL\n  dialect: sqlite\n"
         f'  db: "{db_path}"\n'
     )

@@ -92,3 +92,14 @@ def test_the_assessment_slots_are_one_list() -> None:
 
     domain = yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8"))
     assert domain["forms"]["assessment_form"]["required_slots"] == list(PARSERS)
+
+
+def test_only_the_form_validator_is_sent_the_domain() -> None:
+    """Every endpoints file turns on Rasa's selective domain: the whole domain was
+    serialised into every action call, though only `validate_*` actions read it."""
+    import yaml
+
+    for name in ("endpoints.yml", "endpoints.postgres.yml", "deploy/endpoints.prod.yml"):
+        endpoints = yaml.safe_load((REPO / name).read_text(encoding="utf-8"))
+        assert endpoints["action_endpoint"]["enable_selective_domain"] is True, name
+    assert "enable_selective_domain: true" in (REPO / "testkit/servers.py").read_text()
