@@ -13,7 +13,9 @@ Rasa starts:
 - forged_payloads: a typed `/red_flag{...}` or triage/safety-screen slot payload
   is refused unless it is a button the assistant offered (every channel);
 - sqlite_store: the SQLite log is opened with the console's busy timeout and
-  created 0600, and a turn in flight never writes back an erased conversation.
+  created 0600, and a turn in flight never writes back an erased conversation;
+- feedback: a `/feedback{...}` message (the widget's 👍/👎) is logged as intent
+  `feedback` then rewound, never answered, and leaves the dialogue unchanged.
 
 """
 
@@ -25,6 +27,7 @@ def install() -> None:
     from server.runtime import (
         action_outage,
         action_schema,
+        feedback,
         forged_payloads,
         log_privacy,
         sqlite_store,
@@ -37,3 +40,4 @@ def install() -> None:
     strict_store.install()
     sqlite_store.install()  # after strict_store: it wraps strict_store's engine options
     forged_payloads.install()
+    feedback.install()
