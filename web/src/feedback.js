@@ -3,7 +3,7 @@
 // never answers it. After 👎 an optional one-line comment can follow: it is sent as a
 // second 👎 record for the same answer, carrying the comment.
 
-import { el } from './dom.js';
+import { el, icon } from './dom.js';
 
 export const MAX_COMMENT_CHARS = 200;
 export const MAX_ANSWER_CHARS = 300;
@@ -17,26 +17,27 @@ export function feedbackPayload(rating, answerText, comment = '') {
   return `/feedback${JSON.stringify(data)}`;
 }
 
-/** Whether an entry gets the control: the assistant's own answers, not the local intro. */
+/** Whether an entry gets the control: the assistant's own answers, not the local intro,
+ * and not an escalation (nothing should stand between a visitor and the call buttons). */
 export function rateable(entry) {
-  return entry.from === 'bot' && entry.kind === 'text' && Boolean(entry.text?.trim());
+  return entry.from === 'bot' && entry.kind === 'text' && !entry.alert && Boolean(entry.text?.trim());
 }
 
 /** The control for one answer, in the state its entry records. */
 export function feedbackControl(doc, entry, texts) {
   const id = entry.id;
   if (!entry.feedback) {
-    const button = (rating, label, emoji) =>
+    const button = (rating, label, drawing) =>
       el(doc, 'button', {
         type: 'button', class: 'scw-fb-btn', 'data-rating': rating, 'data-entry': id,
         'aria-label': label, title: label,
-      }, [el(doc, 'span', { 'aria-hidden': 'true', text: emoji })]);
+      }, [icon(doc, drawing)]);
     return el(doc, 'div', {
       class: 'scw-fb', role: 'group', 'aria-labelledby': `scw-fb-q-${id}`,
     }, [
       el(doc, 'span', { id: `scw-fb-q-${id}`, class: 'scw-fb-q', text: texts.question }),
-      button('up', texts.up, '👍'),
-      button('down', texts.down, '👎'),
+      button('up', texts.up, 'thumbUp'),
+      button('down', texts.down, 'thumbDown'),
     ]);
   }
   const thanks = el(doc, 'p', {

@@ -71,7 +71,8 @@ export function renderEntry(doc, entry, names, texts = {}) {
 export function updateEntry(doc, node, entry, names, texts = {}) {
   if (entry.kind === 'escalation' || entry.kind === 'plan') return;
   const control = node.querySelector('.scw-fb');
-  if (control && texts.feedback) control.replaceWith(feedbackControl(doc, entry, texts.feedback));
+  if (control && !rateable(entry)) control.remove();
+  else if (control && texts.feedback) control.replaceWith(feedbackControl(doc, entry, texts.feedback));
   if (!entry.pending) {
     node.classList.remove('scw-msg--pending');
     node.querySelector('.scw-pending')?.remove();

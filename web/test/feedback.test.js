@@ -78,6 +78,20 @@ describe('the 👍 / 👎 control', () => {
     expect(buttons.every((b) => b.querySelector('[aria-hidden="true"]'))).toBe(true);
   });
 
+  it('is not offered on an escalation, even when the alert arrives after its text', () => {
+    const socket = answered();
+    const input = $('#scw-input');
+    input.value = 'both my legs are numb';
+    input.form.requestSubmit();
+    socket.fire('bot_uttered', { text: 'Please call 999 or go to A&E now.' });
+    socket.fire('bot_uttered', {
+      sciaticalm: { kind: 'escalation', level: 'emergency', calls: [{ label: 'Call 999', tel: '999' }] },
+    });
+    const alertText = $$('.scw-msg--bot').find((m) => m.textContent.includes('Please call 999'));
+    expect(alertText.querySelector('.scw-fb')).toBeNull();
+    expect($$('.scw-fb[role="group"]')).toHaveLength(1); // the earlier answer keeps its own
+  });
+
   it('one tap on 👍 sends the rating once, shows thanks, keeps focus in the widget, shows no visitor message', () => {
     const socket = answered();
     const before = $$('.scw-msg--user').length;
