@@ -52,7 +52,7 @@ def test_thumbs_down_with_a_comment_lands_in_the_log(widget: Widget, stack: Any)
     shown = widget.message_count()
 
     group = page.get_by_role("group", name=FB["question"]).last
-    group.get_by_role("button", name=FB["down"]).click()
+    group.get_by_role("button", name=FB["down"]).press("Enter")  # by keyboard
     comment = page.get_by_label(FB["commentLabel"])
     expect(comment).to_be_focused()
     assert axe_violations(widget) == []  # the control and the comment field
