@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import channel, ensure_disclaimer
 from sciaticalm.answers import PARSERS
 from sciaticalm.content import library
+from sciaticalm.keepsake import answers_in_words, plan_keepsake
 from sciaticalm.plan import Answers, build_plan
 from sciaticalm.render import fill
 
@@ -33,8 +34,13 @@ class ActionAssessmentPlan(Action):
         answers = Answers(**{k: tracker.get_slot(k) for k in Answers.__dataclass_fields__})
         plan = build_plan(answers, lib)
         ch = channel(tracker)
-        for message in chat_sized(plan.messages, lib.disclaimer["reminder"]["text"]):
+        messages = chat_sized(plan.messages, lib.disclaimer["reminder"]["text"])
+        for message in messages[:-1]:
             dispatcher.utter_message(text=fill(message, lib, ch))
+        # The last message carries the plan to keep (the widget's "Keep my plan").
+        keep = plan_keepsake(plan.messages[:-1], answers_in_words(tracker.events, FORM_SLOTS),
+                             lib, ch)
+        dispatcher.utter_message(text=fill(messages[-1], lib, ch), json_message=keep)
         return [*events, SlotSet("assessment_complete", True),
                 SlotSet("assessment_contributors", plan.contributor_ids), *_reset()]
 

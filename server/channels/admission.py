@@ -7,6 +7,7 @@ channel, and a new channel gets all of it by using it:
 
 1. input checks (server/channels/input_checks.py): a printable sender id of 1 to 128
    characters, a text of at most 5,000 characters, control characters removed;
+   `/feedback{...}` (sciaticalm/feedback.py) well-formed, else refused as bad input;
 2. the conversation id in the channel's namespace ("rest:<sender>",
    "socketio:<session>", "telegram:<chat>", "<partner>:<sender>"): no channel can
    reach another channel's conversations. Replies go back to the channel's own id;
@@ -39,6 +40,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from sciaticalm.feedback import is_feedback, parse_feedback
 from sciaticalm.service import outage_reply, service_message
 from server.channels.conversation_guard import ConversationGuard
 from server.channels.errors import RETRY_AFTER_SECONDS, conversation_busy, error
@@ -108,6 +110,9 @@ def check_text(text: object, *, allow_empty: bool = True) -> str | Refusal:
     cleaned = clean_text(text)
     if not allow_empty and not cleaned.strip():
         return bad_input("'message' must be a non-empty string")
+    if is_feedback(cleaned):  # the widget's 👍/👎: checked, logged in its canonical form
+        feedback = parse_feedback(cleaned)
+        return bad_input(feedback) if isinstance(feedback, str) else feedback.payload()
     return cleaned
 
 

@@ -19,7 +19,9 @@ Rasa starts:
 - session_carry: a new session (after the idle time in domain.yml) carries the
   triage level, red flags and disclaimer state, and nothing else;
 - sqlite_store: the SQLite log is opened with the console's busy timeout and
-  created 0600, and a turn in flight never writes back an erased conversation.
+  created 0600, and a turn in flight never writes back an erased conversation;
+- feedback: a `/feedback{...}` message (the widget's 👍/👎) is logged as intent
+  `feedback` then rewound, never answered, and leaves the dialogue unchanged.
 
 """
 
@@ -33,6 +35,7 @@ def install() -> None:
         action_schema,
         bounded_store,
         event_types,
+        feedback,
         forged_payloads,
         log_privacy,
         session_carry,
@@ -51,3 +54,4 @@ def install() -> None:
     sqlite_store.install()
     forged_payloads.install()
     session_carry.install()
+    feedback.install()

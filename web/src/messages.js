@@ -1,3 +1,5 @@
+import { cleanPlan } from './plan.js';
+
 // Turns what arrives on the socket.io `bot_uttered` event into plain entries
 // the widget stores and renders. Unknown shapes are dropped, never rendered raw.
 
@@ -52,6 +54,12 @@ export function normalizeBotPayload(msg) {
 
   const quickReplies = cleanQuickReplies(msg.quick_replies ?? msg.buttons);
   const text = typeof msg.text === 'string' ? msg.text : '';
+  if (custom && custom.kind === 'plan') {
+    // The plan to keep (sciaticalm/keepsake.py), with its message's text if it came along.
+    const plan = { kind: 'plan', plan: cleanPlan(custom) };
+    if (!plan.plan.sections.length) return text.trim() ? [{ kind: 'text', text }] : [];
+    return text.trim() ? [{ kind: 'text', text }, plan] : [plan];
+  }
   if (!text.trim() && !quickReplies.length) return [];
   const entry = { kind: 'text', text };
   if (quickReplies.length) entry.quickReplies = quickReplies;

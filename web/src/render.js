@@ -2,7 +2,9 @@
 // escalation alerts with click-to-call links).
 
 import { el, icon } from './dom.js';
+import { feedbackControl, rateable } from './feedback.js';
 import { renderMarkdown } from './markdown.js';
+import { planBox } from './plan.js';
 
 export const LEVEL_LABELS = { emergency: 'Emergency', urgent: 'Urgent' };
 
@@ -38,8 +40,13 @@ function escalation(doc, entry, botName) {
 }
 
 /** Returns the element for one stored entry. */
-export function renderEntry(doc, entry, names) {
+export function renderEntry(doc, entry, names, texts = {}) {
   if (entry.kind === 'escalation') return escalation(doc, entry, names.bot);
+  if (entry.kind === 'plan') {
+    return el(doc, 'div', { class: 'scw-msg scw-msg--bot', 'data-id': entry.id }, [
+      sender(doc, names.bot), planBox(doc, entry, texts.plan),
+    ]);
+  }
   const fromUser = entry.from === 'user';
   const bubble = el(doc, 'div', { class: 'scw-bubble' });
   if (fromUser) {
@@ -56,12 +63,16 @@ export function renderEntry(doc, entry, names) {
   if (entry.pending) {
     children.push(el(doc, 'span', { class: 'scw-pending', text: 'Waiting to send…' }));
   }
+  if (rateable(entry) && texts.feedback) children.push(feedbackControl(doc, entry, texts.feedback));
   return el(doc, 'div', { class: classes.join(' '), 'data-id': entry.id }, children);
 }
 
 /** Patches an existing message element after its entry changed (sent, alert). */
-export function updateEntry(doc, node, entry, names) {
-  if (entry.kind === 'escalation') return;
+export function updateEntry(doc, node, entry, names, texts = {}) {
+  if (entry.kind === 'escalation' || entry.kind === 'plan') return;
+  const control = node.querySelector('.scw-fb');
+  if (control && !rateable(entry)) control.remove();
+  else if (control && texts.feedback) control.replaceWith(feedbackControl(doc, entry, texts.feedback));
   if (!entry.pending) {
     node.classList.remove('scw-msg--pending');
     node.querySelector('.scw-pending')?.remove();
@@ -74,5 +85,5 @@ export function updateEntry(doc, node, entry, names) {
 
 /** A string that changes whenever updateEntry has something to do. */
 export function entryState(entry) {
-  return `${entry.pending ? 'p' : ''}${entry.alert ?? ''}`;
+  return `${entry.pending ? 'p' : ''}${entry.alert ?? ''}|${entry.feedback ?? ''}${entry.commented ? 'c' : ''}`;
 }

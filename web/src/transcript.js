@@ -1,6 +1,7 @@
 // Pure operations on the stored conversation: adding user and bot entries,
 // grouping a bot turn under an escalation, and which quick replies are live.
 
+import { feedbackPayload, rateable } from './feedback.js';
 import { normalizeBotPayload } from './messages.js';
 
 /** Adds the local greeting and disclaimer (no server round trip). */
@@ -21,6 +22,22 @@ export function addUserMessage(store, text, payload = text) {
     s.outbox.push({ id: entry.id, message: String(payload).trim() || clean });
   });
   return entry;
+}
+
+/** Records the visitor's rating (or comment) of an answer and queues it, silently:
+ * it is not shown as a visitor message and gets no typing indicator. */
+export function addFeedback(store, entryId, rating, comment = '') {
+  const entry = store.state.entries.find((e) => e.id === entryId);
+  if (!entry || !rateable(entry) || (comment ? entry.feedback !== 'down' || entry.commented : entry.feedback)) {
+    return false;
+  }
+  store.update((s) => {
+    const target = s.entries.find((e) => e.id === entryId);
+    target.feedback = rating;
+    if (comment) target.commented = true;
+    s.outbox.push({ id: store.nextId(), message: feedbackPayload(rating, target.text, comment), silent: true });
+  });
+  return true;
 }
 
 /** Takes the next queued message off the outbox (at most once) and marks it sent. */

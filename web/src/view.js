@@ -5,7 +5,7 @@
 import { el, icon } from './dom.js';
 import { entryState, renderEntry, updateEntry } from './render.js';
 
-export function createView(doc, { title, names }, handlers) {
+export function createView(doc, { title, names, texts = {} }, handlers) {
   const launcher = el(doc, 'button', {
     type: 'button', class: 'scw-launcher', 'aria-expanded': 'false',
     'aria-controls': 'scw-panel', 'aria-label': `Chat with ${title}`,
@@ -88,15 +88,20 @@ export function createView(doc, { title, names }, handlers) {
       for (const entry of entries) {
         const node = nodes.get(entry.id);
         if (!node) {
-          const fresh = renderEntry(doc, entry, names);
+          const fresh = renderEntry(doc, entry, names, texts);
           log.appendChild(fresh);
           nodes.set(entry.id, fresh);
         } else if (states.get(entry.id) !== entryState(entry)) {
-          updateEntry(doc, node, entry, names);
+          updateEntry(doc, node, entry, names, texts);
         }
         states.set(entry.id, entryState(entry));
       }
       log.scrollTop = log.scrollHeight;
+    },
+    /** After a rating: focus the comment field (after 👎) or the thanks, so focus is never lost. */
+    focusFeedback(entryId) {
+      const node = nodes.get(entryId);
+      (node?.querySelector('.scw-fb-input') ?? node?.querySelector('.scw-fb-thanks'))?.focus();
     },
     setQuickReplies(replies) {
       const hadFocus = quick.contains(doc.activeElement);
@@ -158,6 +163,20 @@ export function createView(doc, { title, names }, handlers) {
     if (!text) return;
     input.value = '';
     handlers.onSend(text, text);
+  });
+  // 👍 / 👎, the comment after 👎 and "Keep my plan" live in the log's messages.
+  log.addEventListener('click', (event) => {
+    const rate = event.target.closest?.('.scw-fb-btn');
+    if (rate) handlers.onFeedback?.(rate.dataset.entry, rate.dataset.rating, '');
+    const keep = event.target.closest?.('.scw-plan-btn');
+    if (keep) handlers.onKeepPlan?.(keep.dataset.entry, keep.dataset.plan);
+  });
+  log.addEventListener('submit', (event) => {
+    const commentForm = event.target.closest?.('.scw-fb-form');
+    if (!commentForm) return;
+    event.preventDefault();
+    const comment = commentForm.querySelector('.scw-fb-input').value.trim();
+    if (comment) handlers.onFeedback?.(commentForm.dataset.entry, 'down', comment);
   });
   quick.addEventListener('click', (event) => {
     const button = event.target.closest?.('.scw-qr');

@@ -8,8 +8,9 @@ import { themeColours } from './contrast.js';
 import content from './content.json';
 import { createStore, safeStorage, storageKey } from './store.js';
 import css from './styles.css?inline';
+import { keepPlan, planPage } from './plan.js';
 import {
-  activeQuickReplies, addBotPayload, addIntro, addUserMessage, takeNextOutgoing,
+  activeQuickReplies, addBotPayload, addFeedback, addIntro, addUserMessage, takeNextOutgoing,
 } from './transcript.js';
 import { createView } from './view.js';
 
@@ -70,9 +71,9 @@ export function mountWidget(win, config, ioImpl = io) {
       turnEnds = true;
       view.setTyping(false);
     },
-    onSent: () => {
+    onSent: (item) => {
       refresh();
-      view.setTyping(true);
+      if (!item?.silent) view.setTyping(true); // feedback is never answered
     },
     onStatus: (status) => {
       // answers in progress are lost with the connection
@@ -112,15 +113,31 @@ export function mountWidget(win, config, ioImpl = io) {
       refresh();
       connection.flush();
     },
+    /** 👍 / 👎 (comment '') or the comment after 👎 on the answer `entryId`. */
+    feedback(entryId, rating, comment = '') {
+      if (!addFeedback(store, entryId, rating, comment)) return;
+      refresh();
+      connection.flush();
+      view.focusFeedback(entryId);
+    },
+    /** "Keep my plan": `how` is 'open' (a printable page in a new tab) or 'download'. */
+    keepPlan(entryId, how) {
+      const entry = store.state.entries.find((e) => e.id === entryId && e.kind === 'plan');
+      if (!entry) return;
+      keepPlan(win, planPage(doc, entry.plan, content.plan), how, content.plan.fileName);
+    },
     connection,
     store,
   };
 
-  const view = createView(doc, { title: config.title, names }, {
+  const texts = { feedback: content.feedback, plan: content.plan };
+  const view = createView(doc, { title: config.title, names, texts }, {
     onOpen: api.open,
     onClose: api.close,
     onRestart: api.restart,
     onSend: (text, payload) => api.send(text, payload),
+    onFeedback: (entryId, rating, comment) => api.feedback(entryId, rating, comment),
+    onKeepPlan: (entryId, how) => api.keepPlan(entryId, how),
   });
   view.root.style.setProperty('--scw-primary', colours.primary);
   view.root.style.setProperty('--scw-on-primary', colours.onPrimary);
