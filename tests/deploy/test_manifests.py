@@ -29,6 +29,7 @@ def offline() -> list[str]:
 
 
 def validate(*paths: Path) -> subprocess.CompletedProcess[str]:
+    assert Path(VALIDATOR[0]).exists(), "no .venv-deploy: run `make test-deploy`"
     return subprocess.run([*offline(), *VALIDATOR, *map(str, paths)], capture_output=True,
                           text=True, cwd=REPO, timeout=300)
 
