@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,40 +21,44 @@ TARGETS = {**PORTS, "widget": 8080}
 SECRETISH = re.compile(r"PASSWORD|SECRET|TOKEN|JWT|_KEYS?\b|DATABASE_URL|RABBITMQ_URL", re.I)
 
 
+PARSER = [str(REPO / ".venv-deploy" / "bin" / "python"),
+          str(REPO / "scripts" / "parse_containerfile.py")]
+
+
+class ParseError(Exception):
+    """BuildKit's parser refused the file."""
+
+
 @dataclass
 class Stage:
     base: str
     name: str
-    lines: list[tuple[str, str]] = field(default_factory=list)  # (INSTRUCTION, rest)
+    lines: list[tuple[str, list[str]]] = field(default_factory=list)  # (INSTRUCTION, value)
 
     def args(self, instruction: str) -> list[str]:
-        return [rest for ins, rest in self.lines if ins == instruction]
+        return [" ".join(value) for ins, value in self.lines if ins == instruction]
+
+    def values(self, instruction: str) -> list[list[str]]:
+        return [value for ins, value in self.lines if ins == instruction]
 
 
 def parse(text: str) -> list[Stage]:
-    """Stages in order; continuation lines joined, comments dropped."""
-    joined, buf = [], ""
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not buf and (not line or line.startswith("#")):
-            continue
-        if line.startswith("#"):
-            continue
-        if line.endswith("\\"):
-            buf += line[:-1] + " "
-            continue
-        joined.append(buf + line)
-        buf = ""
+    """Stages in order, as BuildKit's own parser reads them (scripts/parse_containerfile.py
+    in .venv-deploy)."""
+    assert Path(PARSER[0]).exists(), "no .venv-deploy: run `make test-deploy`"
+    result = subprocess.run(PARSER, input=text, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise ParseError(result.stderr.strip())
     stages: list[Stage] = []
-    for line in joined:
-        ins, _, rest = line.partition(" ")
-        ins, rest = ins.upper(), " ".join(rest.split())
+    for command in json.loads(result.stdout):
+        ins, value = command["cmd"], command["value"]
+        if ins in ("CMD", "ENTRYPOINT") and not command["json"]:
+            value = ["/bin/sh", "-c", " ".join(value)]  # what an engine runs for shell form
         if ins == "FROM":
-            parts = rest.split()
-            name = parts[2] if len(parts) > 2 and parts[1].upper() == "AS" else ""
-            stages.append(Stage(parts[0], name))
+            name = value[2] if len(value) > 2 and value[1].upper() == "AS" else ""
+            stages.append(Stage(value[0], name))
         elif stages:
-            stages[-1].lines.append((ins, rest))
+            stages[-1].lines.append((ins, value))
     return stages
 
 
@@ -66,10 +71,10 @@ def chain(stages: list[Stage], name: str) -> list[Stage]:
     return out
 
 
-def effective(stages: list[Stage], name: str, instruction: str) -> str | None:
-    """The last value of USER / CMD / ENTRYPOINT in the stage's chain."""
-    values = [v for s in chain(stages, name) for v in s.args(instruction)]
-    return values[-1] if values else None
+def effective(stages: list[Stage], name: str, instruction: str) -> list[str]:
+    """The last value of USER / CMD / ENTRYPOINT in the stage's chain ([] if none)."""
+    values = [v for s in chain(stages, name) for v in s.values(instruction)]
+    return values[-1] if values else []
 
 
 def violations(text: str) -> list[str]:
@@ -93,19 +98,18 @@ def violations(text: str) -> list[str]:
         if target not in names:
             problems.append(f"no target {target}")
             continue
-        user = (effective(stages, target, "USER") or "root").split(":")[0]
+        user = (effective(stages, target, "USER") or ["root"])[0].split(":")[0]
         if user in ("root", "0"):
             problems.append(f"{target}: runs as root (USER missing or 0)")
         if str(port) not in " ".join(v for s in chain(stages, target) for v in s.args("EXPOSE")):
             problems.append(f"{target}: EXPOSE {port} missing")
         if target in PORTS:
-            entry = json.loads(effective(stages, target, "ENTRYPOINT") or "[]")
-            cmd = json.loads(effective(stages, target, "CMD") or "[]")
+            entry = effective(stages, target, "ENTRYPOINT")
+            cmd = effective(stages, target, "CMD")
             if entry + cmd != [*ENTRYPOINT, target]:
                 problems.append(f"{target}: must run {ENTRYPOINT + [target]}, not {entry + cmd}")
     runs = [r for s in stages for r in s.args("RUN")]
-    copies = [c for s in stages for c in s.args("COPY")]
-    if not any("constraints.txt" in c.split()[:-1] for c in copies):
+    if not any("constraints.txt" in v[:-1] for s in stages for v in s.values("COPY")):
         problems.append("constraints.txt is not copied in")
     if not any("pip install" in r and "-r requirements.txt -c constraints.txt" in r for r in runs):
         problems.append("no `pip install -r requirements.txt -c constraints.txt`")

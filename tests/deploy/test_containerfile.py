@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.deploy.containerfile import CONTAINERFILE, REPO, parse, violations
+from tests.deploy.containerfile import CONTAINERFILE, REPO, ParseError, parse, violations
 
 
 def test_the_containerfile_keeps_every_rule() -> None:
@@ -21,6 +21,8 @@ def test_the_containerfile_keeps_every_rule() -> None:
     ("USER 10001:10001", "USER root", "rasa: runs as root"),
     ("USER 101:101", "USER 0", "widget: runs as root"),
     ('CMD ["rasa"]', 'CMD ["actions"]', "rasa: must run"),
+    # Shell form: /bin/sh would stand between Kubernetes' SIGTERM and the process.
+    ('CMD ["console"]', "CMD console", "console: must run"),
     ("ENV HOME=/tmp", "ENV HOME=/tmp DB_PASSWORD=hunter2", "looks like a secret"),
     (" -c constraints.txt", "", "no `pip install -r requirements.txt -c constraints.txt`"),
     ("RUN make train", "RUN true", "`make train`"),
@@ -32,6 +34,12 @@ def test_a_broken_containerfile_is_rejected(old: str, new: str, expected: str) -
     assert old in text
     found = violations(text.replace(old, new))
     assert any(expected in v for v in found), found
+
+
+def test_a_containerfile_buildkit_cannot_parse_is_rejected() -> None:
+    text = CONTAINERFILE.read_text(encoding="utf-8")
+    with pytest.raises(ParseError, match="heredoc"):
+        parse(text + "RUN <<EOF\necho never closed\n")
 
 
 def test_the_pip_commands_are_the_makefiles() -> None:
