@@ -264,6 +264,44 @@ def _network(docs: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
+def _references(docs: list[dict[str, Any]]) -> list[str]:
+    """Names that the schemas cannot check: Ingress -> Service -> pods and port, HPA ->
+    Deployment, envFrom -> ConfigMap."""
+    problems = []
+    pods = {d["metadata"]["name"]: d["spec"]["template"] for d in of_kind(docs, "Deployment")}
+    services = {s["metadata"]["name"]: s for s in of_kind(docs, "Service")}
+    configmaps = {c["metadata"]["name"] for c in of_kind(docs, "ConfigMap")}
+    for svc in services.values():
+        matched = [t for t in pods.values()
+                   if all(t["metadata"]["labels"].get(k) == v
+                          for k, v in svc["spec"]["selector"].items())]
+        ports = {p.get("name") for t in matched for c in t["spec"]["containers"]
+                 for p in c.get("ports") or []}
+        for port in svc["spec"]["ports"]:
+            if not matched or port.get("targetPort") not in ports:
+                problems.append(f"Service {svc['metadata']['name']}: selects no pod "
+                                f"with port {port.get('targetPort')}")
+    for ing in of_kind(docs, "Ingress"):
+        for rule in ing["spec"].get("rules") or []:
+            for path in rule["http"]["paths"]:
+                backend = path["backend"]["service"]
+                svc = services.get(backend["name"])
+                if svc is None or backend["port"].get("name") not in {
+                        p.get("name") for p in svc["spec"]["ports"]}:
+                    problems.append(f"Ingress {ing['metadata']['name']}: no Service "
+                                    f"{backend['name']} with port {backend['port']}")
+    for hpa in of_kind(docs, "HorizontalPodAutoscaler"):
+        if hpa["spec"]["scaleTargetRef"]["name"] not in pods:
+            problems.append(f"HPA {hpa['metadata']['name']}: no such Deployment")
+    for name, spec in _pod_specs(docs):
+        for c in spec["containers"]:
+            for source in c.get("envFrom") or []:
+                ref = (source.get("configMapRef") or {}).get("name")
+                if ref and ref not in configmaps:
+                    problems.append(f"{name}: no ConfigMap {ref}")
+    return problems
+
+
 def _migration_job(docs: list[dict[str, Any]]) -> list[str]:
     for job in of_kind(docs, "Job"):
         c = job["spec"]["template"]["spec"]["containers"][0]
@@ -274,4 +312,5 @@ def _migration_job(docs: list[dict[str, Any]]) -> list[str]:
 
 def violations(docs: list[dict[str, Any]]) -> list[str]:
     return (_images(docs) + _security(docs) + _deployments(docs) + _config(docs)
-            + _rasa_stores(docs) + _ingress(docs) + _network(docs) + _migration_job(docs))
+            + _rasa_stores(docs) + _ingress(docs) + _network(docs) + _references(docs)
+            + _migration_job(docs))

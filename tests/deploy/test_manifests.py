@@ -149,6 +149,16 @@ BROKEN: dict[str, tuple[Callable[[Docs], None], str]] = {
     "short grace period": (_set(lambda d: deployment(d, "rasa")["spec"]["template"]["spec"],
                                 "terminationGracePeriodSeconds", 20), "drain socket.io"),
     "no migration job": (lambda d: d.remove(of_kind(d, "Job")[0]), "no Job runs"),
+    "ingress to a missing service": (
+        lambda d: ingress(d, "sciaticalm-widget")["spec"]["rules"][0]["http"]["paths"][0]
+        ["backend"]["service"].update(name="sciaticalm-widgets"), "no Service sciaticalm-widgets"),
+    "service selecting nothing": (
+        lambda d: next(s for s in of_kind(d, "Service") if s["metadata"]["name"]
+                       == "sciaticalm-console")["spec"]["selector"].update(
+            {"app.kubernetes.io/component": "consol"}), "Service sciaticalm-console: selects no"),
+    "missing configmap": (
+        lambda d: container(d, "console")["envFrom"][0]["configMapRef"].update(name="cfg"),
+        "no ConfigMap cfg"),
     "wrong container port": (
         _set(lambda d: container(d, "actions")["ports"][0], "containerPort", 5056),
         "container port must be 5055"),
