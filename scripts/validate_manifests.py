@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 from kubernetes_validate import utils
 
-#: The oldest Kubernetes minor version still widely offered by managed services, and the
+#: An older Kubernetes minor version still offered by managed services (extended support), and the
 #: newest in the pinned package.
 VERSIONS = ("1.33.0", "1.37.0")
 
