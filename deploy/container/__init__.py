@@ -1,0 +1,1 @@
+"""Container recipe and per-process entry point (docs/deployment.md, On Kubernetes)."""

@@ -1,0 +1,1 @@
+"""Offline checks of the container recipe and the Kubernetes manifests (make test-deploy)."""
