@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from actions import action_server_command
 from deploy.launch import DEFAULTS, DEPLOY, MODEL, REPO, VENV_BIN, config
 
 #: The container ports (the Kubernetes manifests and the Containerfile use the same).
@@ -76,8 +77,7 @@ def command(process: str, env: dict[str, str], run_dir: Path) -> list[str]:
                 "--model", str(MODEL), "--interface", INTERFACE,
                 "--port", str(PORTS["rasa"]), *cors]
     if process == "actions":
-        return [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                "--port", str(PORTS["actions"])]
+        return action_server_command(str(VENV_BIN / "python"), PORTS["actions"])
     if process == "console":
         return [str(VENV_BIN / "python"), "-m", "staff_console", "serve",
                 "--host", INTERFACE, "--port", str(PORTS["console"])]

@@ -88,6 +88,6 @@ def test_the_defaults_are_launch_pys() -> None:
 
 def test_print_shows_the_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert entrypoint.main(["actions", "--print"]) == 0
-    assert "run actions --actions actions --port 5055" in capsys.readouterr().out
+    assert "-m rasa_sdk --actions actions --port 5055" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         entrypoint.main(["nginx"])
