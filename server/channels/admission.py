@@ -179,6 +179,13 @@ def bot_messages(recipient_id: str, events: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+def replay_store(request: Any, body: RestBody) -> Any:
+    """The tracker store for the replay check, only when the client sent a message_id
+    (Rasa gives every message an id of its own; reading the log to look for that one
+    cost a whole tracker load per turn)."""
+    return request.app.ctx.agent.tracker_store if body.message_id else None
+
+
 async def replies_already_logged(tracker_store: Any, conversation: str, message_id: str
                                  ) -> list[BotUttered] | None:
     """The replies of the logged turn whose user message had `message_id`, or None."""

@@ -48,6 +48,7 @@ from server.channels.admission import (
     json_reply,
     parse_rest_body,
     read_rest_body,
+    replay_store,
     rest_answer,
 )
 from server.channels.input_checks import conversation_id
@@ -165,7 +166,7 @@ class PartnerInput(RestInput):
             collector = CollectingOutputChannel()
             outcome = await self.auth.admission.handle(
                 self.auth.user_message(partner, body, collector), on_new_message,
-                rate_key="", tracker_store=request.app.ctx.agent.tracker_store)
+                rate_key="", tracker_store=replay_store(request, body))
             if isinstance(outcome, Refusal):
                 return rest_answer(outcome, partner, body.text, recipient_id=body.sender)
             if isinstance(outcome, Replayed):

@@ -43,6 +43,7 @@ from server.channels.admission import (
     Replayed,
     json_reply,
     read_rest_body,
+    replay_store,
     rest_answer,
 )
 
@@ -78,7 +79,7 @@ class RestInput(RasaRestInput):
                 UserMessage(body.text, collector, self.admission.conversation(body.sender),
                             input_channel=self.name(), message_id=body.message_id,
                             metadata=body.metadata),
-                on_new_message, tracker_store=request.app.ctx.agent.tracker_store)
+                on_new_message, tracker_store=replay_store(request, body))
             if isinstance(outcome, Refusal):
                 return rest_answer(outcome, self.name(), body.text)
             if isinstance(outcome, Replayed):
