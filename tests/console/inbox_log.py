@@ -13,6 +13,7 @@ import asyncio
 import json
 
 from rasa.shared.core.events import UserUtteranceReverted, UserUttered
+from rasa.shared.core.slots import CategoricalSlot
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from tests.console.rasa_log import SLOTS, Script, anchor_now, tracker_store
@@ -28,6 +29,8 @@ PRIVATE_TEXT = "my name is Jane Doe, ring me on 07700 900123"
 EMAIL_TEXT = "send the plan to jane.doe@example.com please"
 SAFETY_TEXT = "I've had some trouble peeing since my run"
 SAFETY_ANSWER = "no it's been like that for years"
+INBOX_SLOTS = [*SLOTS, CategoricalSlot("safety_question", mappings=[],
+                                       values=["continence", "legs", "chest"])]
 
 
 def feedback(s: Script, rating: str, answer: str, comment: str | None = None) -> Script:
@@ -86,7 +89,7 @@ def write_inbox_log(url: str, now: float | None = None) -> None:
     async def save_all() -> None:
         for sender, script in scripts(now).items():
             await store.save(DialogueStateTracker.from_events(sender, script.events,
-                                                              slots=SLOTS))
+                                                              slots=INBOX_SLOTS))
 
     asyncio.run(save_all())
     store.engine.dispose()
