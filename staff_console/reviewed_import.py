@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from staff_console.training_export import dedupe_key, nlu_yaml, triage_yaml
+from staff_console.training_export import dedupe_key, dump, nlu_yaml, triage_yaml
 
 #: Rasa's entity markup, replaced by the annotated text for comparisons.
 MARKUP = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
@@ -130,11 +130,11 @@ def merge_stories(export: str, stories: str, merge: Merge) -> str:
     new.sort(key=lambda s: str(s.get("story")))
     merge.added["stories"] += [str(s["story"]) for s in new]
     if _stories_last(stories):
-        block = yaml.safe_dump(new, sort_keys=False, allow_unicode=True, width=1_000_000)
+        block = dump(new)
         return stories.rstrip("\n") + "\n" + block
     existing.setdefault("version", "3.1")
     existing["stories"] = [*(existing.get("stories") or []), *new]
-    return yaml.safe_dump(existing, sort_keys=False, allow_unicode=True, width=1_000_000)
+    return dump(existing)
 
 
 def _stories_last(text: str) -> bool:

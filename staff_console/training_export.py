@@ -40,6 +40,28 @@ ENTITY_MARKUP = re.compile(r"\[[^\]]*\]\s*[({\[]")
 SKIPPED_ACTIONS = frozenset({"action_listen", "action_session_start", "action_extract_slots",
                              "action_unlikely_intent"})
 HEADER = "# Exported from the Sciaticalm staff console (reviewed annotations).\n"
+#: Strings written without quotes: names (intents, actions, slots, tiers).
+PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+class _Dumper(yaml.SafeDumper):
+    """Quotes every string that is not a plain name: PyYAML writes YAML 1.1, and
+    Rasa reads YAML 1.2, where an unquoted `1e3` is a number, not a text."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    plain = PLAIN.match(value) and value.lower() not in (
+        "yes", "no", "on", "off", "true", "false", "null", "y", "n")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value,
+                                   style=None if plain else '"')
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                     width=1_000_000)
 
 
 def one_line(text: str) -> str:
@@ -188,8 +210,7 @@ def triage_yaml(cases: list[dict[str, Any]]) -> str:
     cases = sorted(cases, key=lambda c: (order.get(c["tier"], 3), dedupe_key(c["text"])))
     head = ("# Red-flag triage cases reviewed in the staff console: missed signs (their tier)\n"
             "# and false escalations (tier none). Format: tests/triage_cases.yml.\n")
-    return head + yaml.safe_dump({"cases": cases}, sort_keys=False, allow_unicode=True,
-                                 width=1_000_000)
+    return head + dump({"cases": cases})
 
 
 def story_name(sender_id: str, session: int) -> str:
@@ -318,8 +339,7 @@ def build_stories(conversations: list[tuple[str, list[Any]]],
             stories.append({"story": story_name(sender_id, number), "steps": steps})
     report.stories = len(stories)
     head = ("# Conversations saved as tests in the staff console: `rasa test core --stories`.\n")
-    return head + yaml.safe_dump({"version": "3.1", "stories": stories}, sort_keys=False,
-                                 allow_unicode=True, width=1_000_000)
+    return head + dump({"version": "3.1", "stories": stories})
 
 
 @dataclass

@@ -192,3 +192,31 @@ def test_import_triage_and_stories_keep_existing_files():
     assert len(after) == len(before) + 1
     assert ri.merge_stories(new, merged, ri.Merge()) == merged  # deduplicated by name
     assert merge.added["stories"] and merge.added["triage"] == ["urgent: numb foot"]
+
+
+HOSTILE = [
+    "- a dash first", ": colon first", "| pipe", "> fold", "&anchor here", "*alias here",
+    "!tag here", "%directive", "@at", "`tick", "'single' and \"double\"", "# hash first",
+    "trailing colon:", "key: value", "{flow: map}", "[flow, seq]", "yes", "no", "null", "~",
+    "0777", "1e3", "tab\tinside", "line\u2028separator", "bom\ufeff inside", "emoji 🏃‍♀️ ok",
+    "nul\x00 and esc\x1b", "  leading and trailing spaces  ", "\\backslash\\", "a\rb",
+]
+
+
+def test_hostile_texts_survive_every_file_and_rasas_readers(tmp_path):
+    notes = [note(i + 1, text, intent="ask_causes", triage="urgent")
+             for i, text in enumerate(HOSTILE)]
+    report = te.Report()
+    nlu = read_nlu(te.build_nlu(notes, OFFERED, report))
+    expected = {te.one_line(t) for t in HOSTILE}
+    assert {m.get("text") for m in nlu.intent_examples} == expected
+    path = tmp_path / "triage_cases_h.yml"
+    path.write_text(te.build_triage_cases(notes, te.Report()), encoding="utf-8")
+    assert {c.turns[0] for c in load_cases(path)} == {te.one_line(t) for t in HOSTILE}
+    rows = [event(i + 1, UserUttered(text, {"name": "ask_causes", "confidence": 0.9}))
+            for i, text in enumerate(HOSTILE)]
+    body = te.build_stories([("hostile", rows)], {}, te.Report())
+    domain = Domain.load(str(REPO / "domain.yml"))
+    users = [e.text for e in YAMLStoryReader(domain).read_from_string(body)[0].events
+             if isinstance(e, UserUttered)]
+    assert set(users) == expected
