@@ -72,6 +72,11 @@ def test_inbox_lists_messages_needing_a_look(inbox_env):
     with inbox_env.engine.connect() as conn:
         page = inbox_queries.list_inbox(conn, Filters(), page_size=50)
         assert inbox_queries.count_inbox(conn, 0.5) == (page.total, page.total)
+        # With no low-confidence threshold, the 👎 alone brings the conversation in.
+        only_down = inbox_queries.list_inbox(conn, Filters(confidence_below=0.0))
+    assert REVIEW in [ic.conversation.sender_id for ic in only_down.conversations]
+    assert [e.message.reasons for ic in only_down.conversations for e in ic.entries
+            if ic.conversation.sender_id == REVIEW] == [["thumbs_down"]]
     senders = [ic.conversation.sender_id for ic in page.conversations]
     assert senders[:3] == [SAFETY, PRIVATE, REVIEW]  # newest first
     assert {"gen-emergency", "gen-urgent", "gen-fallback", "gen-lowconf", "gen-sql"} <= set(
