@@ -1,8 +1,8 @@
 """Merge a staff-console training export into the repository (`make import-reviewed DIR=...`).
 
 Reads DIR/nlu.yml, DIR/triage_cases.yml and DIR/test_stories.yml (what
-`python -m staff_console export-training --out DIR` or the Inbox download
-writes) and merges them into data/nlu/reviewed.yml,
+`python -m staff_console export-training --out DIR` writes; DIR may also be the
+Inbox's zip download itself) and merges them into data/nlu/reviewed.yml,
 tests/triage_cases_reviewed.yml and tests/test_stories.yml, deduplicated and
 sorted (staff_console/reviewed_import.py), then prints what was added. Then:
 retrain, run the gates, commit (docs/console.md, "From review to the assistant").
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
 from staff_console import reviewed_import as ri
@@ -55,8 +57,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repo", type=Path, default=REPO, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     try:
-        merge = run(args.export_dir, args.repo)
-    except (ri.ImportError_, OSError, ValueError) as e:
+        if zipfile.is_zipfile(args.export_dir):
+            with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(args.export_dir) as zf:
+                for name in (NLU_FILE, TRIAGE_FILE, STORIES_FILE):
+                    if name in zf.namelist():  # only the three files, never other paths
+                        (Path(tmp) / name).write_bytes(zf.read(name))
+                merge = run(Path(tmp), args.repo)
+        else:
+            merge = run(args.export_dir, args.repo)
+    except (ri.ImportError_, OSError, ValueError, zipfile.BadZipFile) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     print(merge.summary())

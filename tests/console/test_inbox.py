@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 import zipfile
 from html import unescape
 
@@ -27,6 +31,7 @@ from tests.console.inbox_log import (
     SHOES,
 )
 from tests.console.rasa_log import HTML_TEXT
+from tests.console.test_browser import REPO
 
 
 def event_id(env, sender: str, text: str) -> int:
@@ -90,7 +95,7 @@ def test_inbox_lists_messages_needing_a_look(inbox_env):
     assert "conversations in the Inbox" in client.get("/overview").get_data(as_text=True)
 
 
-def test_annotate_save_as_test_and_export(inbox_env):
+def test_annotate_save_as_test_and_export(inbox_env, tmp_path):
     env = inbox_env
     reviewer = env.client()
     sign_in(reviewer, REVIEWER)
@@ -125,6 +130,27 @@ def test_annotate_save_as_test_and_export(inbox_env):
     assert cases == [{"text": NUMB_FOOT, "tier": "urgent", "signs": [], "e2e": False}]
     stories = yaml.safe_load(zf.read("test_stories.yml"))["stories"]
     assert [s["steps"][0] for s in stories] == [{"user": "hello there", "intent": "greet"}]
+
+    # `make import-reviewed DIR=the.zip` merges the download into a copy of the repository.
+    repo = tmp_path / "repo"
+    (repo / "data" / "nlu").mkdir(parents=True)
+    (repo / "tests").mkdir()
+    shutil.copy(REPO / "data" / "nlu" / "help.yml", repo / "data" / "nlu" / "help.yml")
+    shutil.copy(REPO / "tests" / "test_stories.yml", repo / "tests" / "test_stories.yml")
+    (tmp_path / "reviewed.zip").write_bytes(resp.data)
+    merged = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "import_reviewed.py"),
+         str(tmp_path / "reviewed.zip"), "--repo", str(repo)],
+        capture_output=True, text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert merged.returncode == 0, merged.stderr
+    assert "added 2 NLU examples, 1 triage cases, 1 test stories" in merged.stdout
+    assert f"+ nlu: ask_footwear: {SHOES}" in merged.stdout
+    assert (repo / "tests" / "triage_cases_reviewed.yml").exists()
+    again = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "import_reviewed.py"),
+         str(tmp_path / "reviewed.zip"), "--repo", str(repo)],
+        capture_output=True, text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert "added 0 NLU examples, 0 triage cases, 0 test stories" in again.stdout
 
     mine = [(a[0], a[1], a[2]) for a in audit(env) if a[1] in (
         "annotate", "save_test", "export_training")]
