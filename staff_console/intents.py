@@ -42,11 +42,15 @@ def domain_intents(path: Path) -> list[str]:
 
 
 def domain_entities(path: Path) -> list[str]:
-    domain = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    """The entities a reviewer may mark: the domain's, but the widget's feedback ones."""
+    try:
+        domain = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise DomainError(f"cannot read the domain {path}: {e}") from e
     out = []
     for entry in domain.get("entities") or []:
         name = next(iter(entry), None) if isinstance(entry, dict) else entry
-        if isinstance(name, str):
+        if isinstance(name, str) and not name.startswith("feedback_"):
             out.append(name)
     return out
 

@@ -123,6 +123,16 @@ def test_intents_offered_come_from_the_domain():
     assert offered == sorted(offered)
 
 
+def test_feedback_intent_and_entities_are_never_offered(tmp_path):
+    domain = tmp_path / "domain.yml"
+    domain.write_text("intents:\n  - greet\n  - feedback\n  - red_flag: {use_entities: []}\n"
+                      "entities:\n  - item\n  - feedback_rating\n  - feedback_answer\n",
+                      encoding="utf-8")
+    assert intents.domain_intents(domain) == ["greet", "feedback", "red_flag"]
+    assert intents.trainable(intents.domain_intents(domain)) == ["greet"]
+    assert intents.domain_entities(domain) == ["item"]
+
+
 def test_an_unreadable_domain_is_a_clear_error(tmp_path):
     bad = tmp_path / "domain.yml"
     bad.write_text("intents: [unclosed", encoding="utf-8")
