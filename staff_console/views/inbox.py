@@ -27,11 +27,19 @@ def _refresh() -> None:
 
 
 def domain() -> tuple[list[str], list[str]]:
-    """(intents offered to reviewers, entity names) from the domain file (cached)."""
+    """(intents offered to reviewers, entity names) from the domain file (cached).
+
+    A missing or broken domain file offers nothing (every annotation with an intent
+    or entity is then refused) and says so, rather than failing the page.
+    """
     def compute() -> tuple[list[str], list[str]]:
         path = Path(settings().domain_file) if settings().domain_file else intents.DEFAULT_DOMAIN
         return intents.trainable(intents.domain_intents(path)), intents.domain_entities(path)
-    return state().cached("domain", 60.0, compute)
+    try:
+        return state().cached("domain", 60.0, compute)
+    except intents.DomainError as e:
+        flash(f"{e}: no intents to offer (set CONSOLE_DOMAIN_FILE).")
+        return [], []
 
 
 def _filters() -> Filters:

@@ -275,3 +275,18 @@ def test_visitor_html_is_escaped_in_the_inbox_and_erasure_removes_annotations(in
         left = conn.execute(sa.select(t.annotations.c.sender_id)).scalars().all()
         saved = conn.execute(sa.select(t.saved_tests.c.sender_id)).scalars().all()
     assert REVIEW not in left and "gen-html" in left and saved == []
+
+
+def test_a_missing_domain_file_is_said_not_a_500(databases, tmp_path):
+    from tests.console.conftest import build_inbox_env
+
+    env = build_inbox_env(databases, "sqlite", domain_file=str(tmp_path / "nope.yml"))
+    try:
+        client = env.client()
+        sign_in(client, REVIEWER)
+        resp = client.get("/inbox")
+        assert resp.status_code == 200 and "cannot read the domain" in resp.get_data(as_text=True)
+        html = annotate(client, env, REVIEW, SHOES, intent="ask_footwear").get_data(as_text=True)
+        assert "is not offered for training" in html
+    finally:
+        env.engine.dispose()
