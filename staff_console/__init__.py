@@ -69,12 +69,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.extensions["console"] = ConsoleState(settings=settings, engine=engine)
 
     csrf.init_app(app)
-    from staff_console.views import admin, auth, conversations, overview
+    from staff_console.views import admin, auth, conversations, inbox, overview
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(conversations.bp)
     app.register_blueprint(overview.bp)
+    app.register_blueprint(inbox.bp)
     app.register_blueprint(admin.bp)
     _register_filters(app)
 

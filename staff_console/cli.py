@@ -85,6 +85,20 @@ def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_training(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from staff_console import export_training, intents
+
+    domain = Path(settings.domain_file) if settings.domain_file else intents.DEFAULT_DOMAIN
+    offered = intents.trainable(intents.domain_intents(domain))
+    result = export_training.export(_engine(settings), offered, "cli", via="cli")
+    for path in export_training.write_dir(result, Path(args.out)):
+        print(f"wrote {path}")
+    print(result.report.summary())
+    return 0
+
+
 def _background_refresh(engine: Engine, interval: float, stop: threading.Event) -> None:
     while not stop.wait(interval):
         try:
@@ -145,6 +159,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--days", type=float, default=None,
                    help="last activity older than this many days (default CONSOLE_RETENTION_DAYS)")
     s.set_defaults(func=cmd_purge)
+    s = sub.add_parser("export-training", help="write nlu.yml, triage_cases.yml and "
+                       "test_stories.yml from the reviewers' annotations")
+    s.add_argument("--out", required=True, help="folder to write into (created if missing)")
+    s.set_defaults(func=cmd_export_training)
     s = sub.add_parser("erase", help="delete one visitor's conversations (erasure request)")
     s.add_argument("sender_id")
     s.set_defaults(func=cmd_erase)

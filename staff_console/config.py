@@ -37,6 +37,8 @@ class Settings:
     #: Reverse proxies in front of the console whose X-Forwarded-For/-Proto are
     #: trusted (0: none, the client address is the TCP peer's).
     trusted_proxies: int = 0
+    #: The Rasa domain whose intents and entities reviewers choose from ("": the repo's).
+    domain_file: str = ""
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -89,4 +91,5 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         secure_cookies=_bool(env, "CONSOLE_SECURE_COOKIES", False),
         sqlite_wal=_bool(env, "CONSOLE_SQLITE_WAL", True),
         trusted_proxies=_int(env, "CONSOLE_TRUSTED_PROXIES", 0),
+        domain_file=env.get("CONSOLE_DOMAIN_FILE", ""),
     )

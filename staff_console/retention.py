@@ -1,8 +1,8 @@
 """Erasure of one visitor and purge by age (both audited).
 
 Events are deleted from Rasa's own `events` table; the console's rows about
-the same conversations (summary, search text, intents, review, tags, notes)
-go with them, in the same transaction.
+the same conversations (summary, search text, intents, review, tags, notes,
+annotations, conversations saved as tests) go with them, in the same transaction.
 
 Erasure also leaves nothing readable behind (docs/console.md, "Security"):
 the audit log names the visitor by a hash from then on, search terms that
@@ -28,7 +28,7 @@ from staff_console import tables as t
 from staff_console.refresh import lower_watermark_after_delete, refresh
 
 PER_CONVERSATION = (t.conversations, t.search_text, t.conversation_intents, t.reviews,
-                    t.conversation_tags, t.notes)
+                    t.conversation_tags, t.notes, t.annotations, t.saved_tests)
 CHUNK = 500
 logger = logging.getLogger(__name__)
 

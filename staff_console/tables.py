@@ -181,3 +181,36 @@ erasures = sa.Table(
     sa.Column("sender_hash", sa.String(64), nullable=False, index=True),
     sa.Column("erased_at", sa.Float, nullable=False),
 )
+
+# A reviewer's verdict on one visitor message (an `events` row, never changed):
+# its intent confirmed or corrected, entities, a missed warning sign or a false
+# escalation, "not useful", and an edited example text (what gets exported).
+annotations = sa.Table(
+    "console_annotation",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("event_id", sa.Integer, nullable=False, unique=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    # The visitor's text as logged, and the intent Rasa gave it (at annotation time).
+    sa.Column("original_text", sa.Text, nullable=False),
+    sa.Column("predicted_intent", sa.String(255)),
+    sa.Column("intent", sa.String(255)),
+    sa.Column("entities", sa.Text),  # JSON list of {"entity", "value"}
+    # "" | "emergency" | "urgent" (a missed sign) | "none" (a false escalation)
+    sa.Column("triage", sa.String(16), nullable=False, default=""),
+    sa.Column("not_useful", sa.Boolean, nullable=False, default=False),
+    sa.Column("edited_text", sa.Text),
+    sa.Column("created_by", sa.String(80), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_by", sa.String(80), nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False, index=True),
+)
+
+# Conversations a reviewer marked "save as test" (exported as Rasa test stories).
+saved_tests = sa.Table(
+    "console_saved_test",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("saved_by", sa.String(80), nullable=False),
+    sa.Column("saved_at", sa.Float, nullable=False),
+)

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from staff_console import tables as t
+from staff_console.feedback import is_feedback
+from staff_console.feedback import parse as parse_feedback
 from staff_console.summary import (
     ASSESSMENT_LOOP,
     ESCALATION_INTENT,
@@ -39,9 +41,12 @@ class Item:
     triage: bool = False
     low_confidence: bool = False
     fallback: bool = False
+    #: The `events` row (annotations refer to it); not part of exports.
+    event_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if v not in (None, "", [], False)}
+        out = {k: v for k, v in self.__dict__.items()
+               if v not in (None, "", [], False) and k != "event_id"}
         out["kind"], out["ts"] = self.kind, self.ts
         return out
 
@@ -70,6 +75,10 @@ def _ranking(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 def to_item(type_name: str, ts: float, data: dict[str, Any], low_confidence: float) -> Item | None:
     """Turn one event into a transcript item (None for bookkeeping events)."""
+    if type_name == "user" and is_feedback(data):
+        rating = parse_feedback(0, ts, data)
+        return Item(kind="feedback", ts=ts, name=rating.rating if rating else "?",
+                    text=rating.comment if rating else "")
     if type_name == "user":
         intent, conf = top_intent(data)
         return Item(
@@ -116,6 +125,7 @@ def build(rows: list[Any], low_confidence: float = 0.5) -> list[Session]:
                 continue
         item = to_item(row.type_name, ts, data, low_confidence)
         if item is not None:
+            item.event_id = getattr(row, "id", None)
             sessions[-1].items.append(item)
     return sessions
 

@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from staff_console import export, queries, retention, review, transcript
+from staff_console import annotation, export, queries, retention, review, transcript
 from staff_console.db import writing
 from staff_console.filters import FILTER_KEYS, Filters, parse_filters
 from staff_console.views.common import actor, engine, safe_path, settings, state
@@ -98,10 +98,12 @@ def detail(sender_id: str) -> Any:
             abort(404)
         sessions = transcript.build(transcript.load_events(conn, sender_id), cfg.low_confidence)
         notes = queries.notes_for(conn, sender_id)
+        marks = annotation.for_senders(conn, [sender_id])
+        saved_test = annotation.saved_test(conn, sender_id)
     back = safe_path(request.args.get("back"), "")
     return render_template("conversation.html", conv=conv, sessions=sessions, notes=notes,
                            back=back, back_url=back or url_for(".index"),
-                           all_tags=_choices()["tags"],
+                           all_tags=_choices()["tags"], marks=marks, saved_test=saved_test,
                            low_confidence=cfg.low_confidence)
 
 

@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Blueprint, flash, render_template, request
 
-from staff_console import charts
+from staff_console import charts, inbox_queries
 from staff_console.filters import MAX_DATE, MIN_DATE
 from staff_console.overview import overview
+from staff_console.summary import day_of
 from staff_console.views.common import engine, settings, state
 
 bp = Blueprint("overview", __name__)
@@ -48,6 +49,8 @@ def index() -> Any:
     cfg = settings()
     with engine().connect() as conn:
         ov = overview(conn, start, end, cfg.low_confidence)
+        inbox_total, inbox_open = inbox_queries.count_inbox(
+            conn, cfg.low_confidence, day_of(_ts(start)), day_of(_ts(end)))
     labels = [d.day.strftime("%m-%d") for d in ov.days]
     per_day = charts.bar_chart(
         [("conversations", [d.conversations for d in ov.days]),
@@ -56,5 +59,10 @@ def index() -> Any:
     intents = charts.hbar_chart([(n, float(c)) for n, c in ov.top_intents],
                                 title="Most frequent intents (visitor turns)")
     return render_template("overview.html", ov=ov, start=start, end=end,
-                           per_day=per_day, intents=intents,
+                           per_day=per_day, intents=intents, inbox_total=inbox_total,
+                           inbox_open=inbox_open,
                            low_confidence=cfg.low_confidence)
+
+
+def _ts(d: dt.date) -> float:
+    return dt.datetime.combine(d, dt.time(), dt.timezone.utc).timestamp()

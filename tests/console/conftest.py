@@ -138,3 +138,21 @@ def sign_in(client: FlaskClient, user: tuple[str, str] = ADMIN) -> None:
 @pytest.fixture
 def signed_in() -> Callable[[FlaskClient, tuple[str, str]], None]:
     return sign_in
+
+
+def build_inbox_env(databases: Databases, backend: str, **overrides: object) -> Env:
+    """`build_env` plus the Inbox conversations (tests/console/inbox_log.py)."""
+    from tests.console.inbox_log import write_inbox_log
+
+    env = build_env(databases, backend, **overrides)
+    write_inbox_log(env.url)
+    refresh(env.engine)
+    return env
+
+
+@pytest.fixture(params=BACKENDS)
+def inbox_env(request: pytest.FixtureRequest, databases: Databases) -> Iterator[Env]:
+    """A database of its own with the Inbox conversations, for annotation tests."""
+    env = build_inbox_env(databases, request.param)
+    yield env
+    env.engine.dispose()

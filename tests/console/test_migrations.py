@@ -9,7 +9,7 @@ from staff_console import tables as t
 from staff_console.db import make_engine
 from tests.console.rasa_log import write_log
 
-HEAD = "0003_sessions"
+HEAD = "0004_annotations"
 
 
 def console_tables(engine):
@@ -40,9 +40,13 @@ def test_migrations_from_empty_and_back(databases):
             assert migrate.current(engine) == HEAD and search_index_present(engine)
             assert "events" not in sa.inspect(engine).get_table_names()
             migrate.upgrade(engine)  # idempotent
+            migrate.downgrade(engine, "0003_sessions")
+            assert console_tables(engine) == expected - {"console_annotation",
+                                                         "console_saved_test"}
             migrate.downgrade(engine, "0001_initial")
             assert not search_index_present(engine)
-            assert console_tables(engine) == expected - {"console_session", "console_erasure"}
+            assert console_tables(engine) == expected - {
+                "console_session", "console_erasure", "console_annotation", "console_saved_test"}
             migrate.downgrade(engine, "base")
             assert console_tables(engine) == {"console_alembic_version"}
             migrate.upgrade(engine)

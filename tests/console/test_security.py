@@ -12,7 +12,7 @@ from staff_console import tables as t
 from tests.console.conftest import ADMIN, REVIEWER, csrf_token, settings_for, sign_in
 from tests.console.rasa_log import HTML_TEXT
 
-ARGS = {"sender_id": "gen-emergency", "user_id": "1", "filename": "console.css"}
+ARGS = {"sender_id": "gen-emergency", "user_id": "1", "filename": "console.css", "event_id": "1"}
 
 
 def all_routes(app):
