@@ -5,6 +5,7 @@ private, and never write back an erased conversation.
   5 s timeout; the console writes the same file (reviews, sign-ins, erasure),
   so Rasa's connections wait up to BUSY_TIMEOUT seconds instead (the console
   uses the same value, staff_console/db.py).
+- WAL journal with synchronous=NORMAL (the console opens the file in WAL too).
 - The file is created readable by its owner only (it holds health text and
   staff password hashes), or tightened if it exists.
 - Erasure tombstones: the console records each erased visitor in
@@ -21,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -65,7 +67,21 @@ def engine_kwargs(url: Any) -> dict[str, Any]:
         kwargs["connect_args"] = connect_args
         if parsed.database not in (None, "", ":memory:"):
             _private(Path(parsed.database))
+            kwargs["creator"] = _connector(parsed.database)
     return kwargs
+
+
+def _connector(database: str) -> Any:
+    """Connections in WAL mode (as the console opens the file) with synchronous=NORMAL:
+    a commit no longer waits for the disk (2.3 ms each, two per turn); a committed
+    turn survives a crash of any process, though not a power cut (docs/deployment.md)."""
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(database, timeout=BUSY_TIMEOUT, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    return connect
 
 
 def erased_at(engine: sa.engine.Engine, sender_id: str) -> float | None:

@@ -208,3 +208,17 @@ def test_a_turn_in_flight_does_not_write_back_an_erased_conversation(tmp_path: P
         store.engine.dispose()
     finally:
         sqlite_store.uninstall()
+
+
+def test_rasa_store_writes_a_wal_journal(tmp_path: Path) -> None:
+    sqlite_store.install()
+    try:
+        store = SQLTrackerStore(dialect="sqlite", db=str(tmp_path / "conversations.db"))
+        asyncio.run(store.save(DialogueStateTracker.from_events("v", [UserUttered("hi")])))
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        store.engine.dispose()
+        with sqlite3.connect(tmp_path / "conversations.db") as db:
+            assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        sqlite_store.uninstall()
