@@ -7,7 +7,7 @@ WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/vite.con
 SETUP_TARGETS += $(STAMPS)/web-npm $(STAMPS)/web-build $(CHROMIUM)
 TEST_TARGETS  += test-web-unit test-web-e2e
 
-.PHONY: web-build test-web
+.PHONY: web-build test-web widget-texts
 
 test-web: test-web-unit test-web-e2e ## every widget test (unit and browser)
 
@@ -23,6 +23,11 @@ $(STAMPS)/web-build: $(STAMPS)/web-npm $(WEB_SOURCES)
 	@touch $@
 
 web-build: $(STAMPS)/web-build ## build the widget bundle (web/dist)
+
+# The widget's disclaimer and fallback numbers, from content/ (tests/unit/test_one_source.py
+# checks that web/src/content.json holds what this writes).
+widget-texts: setup ## write content/'s disclaimer and numbers into web/src/content.json
+	$(PY) scripts/widget_texts.py
 
 # Unit tests of the widget's logic (jsdom).
 test-web-unit: $(STAMPS)/web-npm ## the widget's unit tests (vitest, jsdom)

@@ -45,3 +45,17 @@ def test_code_never_writes_the_help_line_out() -> None:
                    line for line in p.read_text(encoding="utf-8").splitlines()
                    if not line.lstrip().startswith("#"))]
     assert written == [], written
+
+
+def test_the_widget_texts_are_built_from_content() -> None:
+    """web/src/content.json's disclaimer and fallback numbers are content/'s
+    (`make widget-texts` writes them; this fails until it has run)."""
+    import json
+
+    from sciaticalm.content import library
+    from sciaticalm.widget_texts import OWNED_KEYS, widget_texts
+
+    current = json.loads((REPO / "web" / "src" / "content.json").read_text(encoding="utf-8"))
+    expected = widget_texts(library())
+    assert {k: current.get(k) for k in OWNED_KEYS} == expected
+    assert "02380" not in (REPO / "web" / "src" / "messages.js").read_text(encoding="utf-8")

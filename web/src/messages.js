@@ -1,13 +1,13 @@
+import content from './content.json';
 import { cleanPlan } from './plan.js';
 
 // Turns what arrives on the socket.io `bot_uttered` event into plain entries
 // the widget stores and renders. Unknown shapes are dropped, never rendered raw.
 
 const LEVELS = new Set(['emergency', 'urgent']);
-const DEFAULT_CALLS = {
-  emergency: [{ label: 'Call 999', tel: '999' }],
-  urgent: [{ label: 'Call 02380 248725', tel: '+442380248725' }],
-};
+// The numbers to offer when an escalation payload brings none: from content/contact.yml,
+// written into content.json by `make widget-texts`.
+const DEFAULT_CALLS = content.calls;
 
 function cleanQuickReplies(list) {
   if (!Array.isArray(list)) return [];
