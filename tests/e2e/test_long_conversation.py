@@ -59,7 +59,8 @@ def test_a_new_session_carries_the_safety_state_only(stack: Stack) -> None:
     sender = f"session-{uuid.uuid4()}"
     assert joined(stack.say(sender, "I've had a high temperature all week")).startswith(
         "**Please call our help line on 02380 248725 today.")
-    assert joined(stack.say(sender, "what trainers should I buy?")).startswith(DISCLAIMER)
+    shoes = joined(stack.say(sender, "what trainers should I buy?"))
+    assert "running shoes" in shoes and DISCLAIMER not in shoes  # the escalation showed it
     stack.say(sender, "/session_start")  # what Rasa does after the idle time
     later = joined(stack.say(sender, "how long should I hold a plank"))
     assert "Plank" in later and DISCLAIMER not in later
