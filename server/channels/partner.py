@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -52,7 +51,8 @@ from server.channels.admission import (
     rest_answer,
 )
 from server.channels.input_checks import conversation_id
-from server.channels.keys import KEYS_ENV, KEYS_FILE_ENV, PartnerKeys, parse_env_keys
+from server.channels.keys import PartnerKeys, parse_env_keys
+from server.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +69,9 @@ class BadRequest(ValueError):
 
 def partner_keys_from(credentials: dict[str, Any]) -> PartnerKeys:
     """Keys from the environment; `keys_file` in the credentials if the env names none."""
-    keys_file = os.environ.get(KEYS_FILE_ENV) or credentials.get("keys_file")
-    return PartnerKeys(parse_env_keys(os.environ.get(KEYS_ENV, "")),
+    config = settings()
+    keys_file = config.partner_keys_file or credentials.get("keys_file")
+    return PartnerKeys(parse_env_keys(config.partner_keys),
                        Path(keys_file) if keys_file else None)
 
 
