@@ -90,6 +90,9 @@ def unauthorized(header: str) -> HTTPResponse:
     )
 
 
+CheckedHandler = Callable[[Request, str, RestBody], Awaitable[HTTPResponse]]
+
+
 class PartnerAuth:
     """Shared by the partner and callback channels: key check, body check, rate
     limit and message building, with one admission pipeline for both."""
@@ -117,6 +120,24 @@ class PartnerAuth:
 
     def partner(self, request: Request) -> str | None:
         return self.keys.partner_for(request.headers.get(self.header))
+
+    def routes(self, name: str, receive: CheckedHandler) -> Blueprint:
+        """A channel's two routes: GET / (health) and POST /webhook, which sends
+        the 401/400/413/429 answers itself and gives `receive` what passed."""
+        webhook = Blueprint(name, __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def checked_receive(request: Request) -> HTTPResponse:
+            checked = self.check(request)
+            if isinstance(checked, HTTPResponse):
+                return checked
+            return await receive(request, *checked)
+
+        return webhook
 
     @staticmethod
     def conversation_id(partner: str, sender: str) -> str:
@@ -152,18 +173,7 @@ class PartnerInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
                   ) -> Blueprint:
-        webhook = Blueprint(f"partner_webhook_{type(self).__name__}", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            checked = self.auth.check(request)
-            if isinstance(checked, HTTPResponse):
-                return checked
-            partner, body = checked
+        async def receive(request: Request, partner: str, body: RestBody) -> HTTPResponse:
             collector = CollectingOutputChannel()
             outcome = await self.auth.admission.handle(
                 self.auth.user_message(partner, body, collector), on_new_message,
@@ -174,4 +184,4 @@ class PartnerInput(RestInput):
                 return json_reply(outcome.messages, body.sender)
             return json_reply(collector.messages, body.sender)
 
-        return webhook
+        return self.auth.routes(f"partner_webhook_{type(self).__name__}", receive)
