@@ -53,6 +53,7 @@ from server.channels.admission import (
 )
 from server.channels.input_checks import conversation_id
 from server.channels.keys import KEYS_ENV, KEYS_FILE_ENV, PartnerKeys, parse_env_keys
+from server.runtime.metrics import METRICS
 
 logger = logging.getLogger(__name__)
 
@@ -105,10 +106,11 @@ class PartnerAuth:
         limit, or the 401 / 400 / 413 / 429 response to send instead."""
         partner = self.partner(request)
         if partner is None:
+            METRICS.refusal(self.admission.channel, 401, "unauthorized")
             return unauthorized(self.header)
         body = read_rest_body(request, allow_empty=False)
         if isinstance(body, Refusal):
-            return rest_answer(body, partner)
+            return rest_answer(self.admission.count(body), partner)
         limited = self.admission.rate_limited(self.conversation_id(partner, body.sender))
         if limited:
             return rest_answer(limited, partner)
