@@ -153,10 +153,24 @@ def _events_as_dicts(events: Any) -> list[dict[str, Any]]:
     return [event.as_dict() for event in events]
 
 
+def _turn_start(events: Any) -> int:
+    """Index of the visitor's message just logged (the latest `user` event)."""
+    from rasa.shared.core.events import UserUttered
+
+    last = len(events) - 1
+    for back, event in enumerate(reversed(events)):
+        if isinstance(event, UserUttered):
+            return last - back
+        if back >= 10:
+            break
+    return last
+
+
 async def _extract_slots(self: Any, output_channel: Any, tracker: Any) -> Any:
-    # The visitor's message is the tracker's latest event: the turn starts there.
-    setattr(tracker, START_ATTRIBUTE,
-            (len(tracker.events) - 1, tracker.get_slot(TRIAGE_SLOT)))
+    # Before the slots are extracted from the visitor's message: the turn starts at
+    # that message, and the triage level is still the one from before it.
+    setattr(tracker, START_ATTRIBUTE, (_turn_start(tracker.events),
+                                       tracker.get_slot(TRIAGE_SLOT)))
     assert _ORIGINAL_EXTRACT is not None
     return await _ORIGINAL_EXTRACT(self, output_channel, tracker)
 

@@ -18,6 +18,7 @@ Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 RED_FLAG = "I've wet myself and both legs are numb"
 QUESTION = "which stretches help my back?"
 HOSTILE = "<script>alert('x')</script> " + "a" * 6000
+OFF_TOPIC = "can you book me a table for dinner tonight?"
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +49,7 @@ def test_a_conversation_moves_the_right_counters_and_leaks_no_text(stack: Stack)
     _, actions_before = scrape(stack.action_url)
 
     assert stack.say(sender, QUESTION)
+    assert stack.say(sender, OFF_TOPIC)
     escalation = stack.say(sender, RED_FLAG)
     assert escalation[0]["text"].startswith("**Please call 999 or go to A&E now.**")
     too_long = requests.post(stack.rest_url, json={"sender": sender, "message": HOSTILE},
@@ -69,11 +71,15 @@ def test_a_conversation_moves_the_right_counters_and_leaks_no_text(stack: Stack)
     def actions(name: str, **labels: str) -> float:
         return moved(actions_after, actions_before, name, **labels)
 
-    assert rasa("sciaticalm_turns_total", channel="rest") == 2
-    assert rasa("sciaticalm_turn_seconds_count", channel="rest") == 2
+    assert rasa("sciaticalm_turns_total", channel="rest") == 3
+    assert rasa("sciaticalm_turn_seconds_count", channel="rest") == 3
     assert rasa("sciaticalm_turn_seconds_sum", channel="rest") > 0
     assert rasa("sciaticalm_escalations_total", channel="rest", tier="emergency") == 1
     assert rasa("sciaticalm_escalations_total", channel="rest", tier="urgent") == 0
+    fallbacks = {kind: rasa("sciaticalm_fallbacks_total", channel="rest", kind=kind)
+                 for kind in ("nlu_fallback", "two_stage_fallback", "core_fallback",
+                              "out_of_scope")}
+    assert sum(fallbacks.values()) >= 1, fallbacks
     assert rasa("sciaticalm_refusals_total", channel="rest", status="413",
                 reason="too_long") == 1
     assert rasa("sciaticalm_refusals_total", channel="rest", status="400",
@@ -91,7 +97,7 @@ def test_a_conversation_moves_the_right_counters_and_leaks_no_text(stack: Stack)
 
     for text in (rasa_text, actions_text):
         for visitor in (sender, "wet myself", "legs are numb", "stretches", "<script", "alert",
-                        "aaaa"):
+                        "aaaa", "dinner"):
             assert visitor not in text, visitor
 
 
