@@ -46,9 +46,9 @@ GROWTH_WINDOW = 20
 NO_SENDER_LIMIT = {"SCIATICALM_RATE_LIMIT": "off"}
 
 
-def clients(url: str, n: int, turns_each: int) -> Recorder:
+def clients(url: str, n: int, turns_each: int, empty_ok: bool = False) -> Recorder:
     """n clients, each sending `turns_each` messages back to back in 10-turn conversations."""
-    rec = Recorder()
+    rec = Recorder(empty_ok)
 
     def client(i: int) -> None:
         with requests.Session() as session:
@@ -111,15 +111,16 @@ class Figures(dict):
 
 
 def measure(name: str, url: str, memory: Callable[[], dict[str, float]],
-            args: argparse.Namespace) -> Figures:
+            args: argparse.Namespace, empty_ok: bool = False) -> Figures:
     figures = Figures()
     requests.post(url, json={"sender": "warmup", "message": "hello"}, timeout=120)
     for n in (1, 8):
-        rec = clients(url, n, args.turns_each * (2 if n == 1 else 1))
+        rec = clients(url, n, args.turns_each * (2 if n == 1 else 1), empty_ok)
         figures[f"p50-{n}"], figures[f"p95-{n}"] = pct(rec.latencies, 50), pct(rec.latencies, 95)
-        figures[f"errors-{n}"] = rec.errors
+        figures[f"errors-{n}"], figures[f"empty-{n}"] = rec.errors, rec.empty
         print(f"{name}: {n} clients p50 {figures[f'p50-{n}']:.0f} ms, "
-              f"p95 {figures[f'p95-{n}']:.0f} ms, errors {rec.errors}", flush=True)
+              f"p95 {figures[f'p95-{n}']:.0f} ms, errors {rec.errors}, "
+              f"empty replies {rec.empty}", flush=True)
     first, last, errors = growth(url, args.long_turns)
     figures.update(first=first, last=last, growth=last / first, growth_errors=errors)
     print(f"{name}: {args.long_turns} turns, first 20 {first:.0f} ms, last 20 {last:.0f} ms "
@@ -154,7 +155,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         with stock_rasa(Path(tmp) / "stock") as stock:
             results["stock Rasa (`rasa init`)"] = measure(
-                "stock", stock.rest_url, lambda: {"Rasa": tree_rss_mb(stock.proc.pid)}, args)
+                "stock", stock.rest_url, lambda: {"Rasa": tree_rss_mb(stock.proc.pid)}, args,
+                empty_ok=True)
         with rasa_stack(Path(tmp) / "embedded", env=NO_SENDER_LIMIT) as stack:
             def embedded_memory() -> dict[str, float]:
                 out = {"Rasa": tree_rss_mb(stack.rasa_proc.pid)}
@@ -203,6 +205,11 @@ def main() -> None:
             "resident memory |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for name, figures in results.items():
         rows += system_rows(name, figures, stock_figures)
+    rows.append("")
+    for name, f in results.items():
+        rows.append(f"- {name}: failed requests {f['errors-1']} (1 client), {f['errors-8']} "
+                    f"(8 clients), {f['growth_errors']} (300 turns); empty replies, timed as "
+                    f"turns: {f['empty-1']}, {f['empty-8']}.")
     rows += ["", hostile_line, soak_line, "", "Targets (issue 16):"]
     for name, f in results.items():
         if f is stock_figures:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from staff_console import search
 from staff_console import tables as t
 from staff_console.filters import Filters, day_bounds
-from staff_console.summary import TRIAGE_NAME
+from staff_console.summary import Summary
 
 c = t.conversations.c
 reviewed_col = sa.func.coalesce(t.reviews.c.reviewed, sa.false())
@@ -38,6 +38,21 @@ class ConversationRow:
     reviewed_by: str | None
     reviewed_at: float | None
     tags: list[str]
+
+    @classmethod
+    def of(cls, summary: Summary, *, reviewed: bool, reviewed_by: str | None,
+           reviewed_at: float | None, tags: list[str]) -> ConversationRow:
+        """The page's row: the stored summary (read by Summary.from_row, the one
+        mapping of `console_conversation`'s columns) and the review state."""
+        return cls(
+            sender_id=summary.sender_id, first_ts=summary.first_ts,
+            last_ts=summary.last_ts, channel=summary.channel, turns=summary.turns,
+            bot_turns=summary.bot_turns, sessions=summary.sessions,
+            triage_level=summary.triage_level, red_flags=summary.red_flags,
+            fallback_turns=summary.fallback_turns, min_confidence=summary.min_confidence,
+            assessment_started=summary.assessment_started,
+            assessment_complete=summary.assessment_complete, preview=summary.preview,
+            reviewed=reviewed, reviewed_by=reviewed_by, reviewed_at=reviewed_at, tags=tags)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -166,20 +181,10 @@ def tags_for(conn: Connection, senders: list[str]) -> dict[str, list[str]]:
 
 def _to_rows(conn: Connection, result: list) -> list[ConversationRow]:
     tags = tags_for(conn, [r.sender_id for r in result])
-    return [
-        ConversationRow(
-            sender_id=r.sender_id, first_ts=r.first_ts, last_ts=r.last_ts, channel=r.channel,
-            turns=r.turns, bot_turns=r.bot_turns, sessions=r.sessions,
-            triage_level=TRIAGE_NAME.get(r.triage_rank),
-            red_flags=[x for x in (r.red_flags or "").split(",") if x],
-            fallback_turns=r.fallback_turns, min_confidence=r.min_confidence,
-            assessment_started=bool(r.assessment_started),
-            assessment_complete=bool(r.assessment_complete), preview=r.preview,
-            reviewed=bool(r.reviewed), reviewed_by=r.reviewed_by, reviewed_at=r.reviewed_at,
-            tags=tags.get(r.sender_id, []),
-        )
-        for r in result
-    ]
+    return [ConversationRow.of(Summary.from_row(r), reviewed=bool(r.reviewed),
+                               reviewed_by=r.reviewed_by, reviewed_at=r.reviewed_at,
+                               tags=tags.get(r.sender_id, []))
+            for r in result]
 
 
 def list_conversations(conn: Connection, f: Filters, *, page_size: int = 50,

@@ -31,7 +31,6 @@ escalation first when a failed turn's text had red-flag signs) on the channel.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable, Mapping
@@ -52,13 +51,14 @@ from server.channels.input_checks import (
     InFlight,
     clean_text,
     conversation_id,
-    limiter_from_env,
+    limiter_for,
     message_id_problem,
     message_problem,
     raw_sender,
     sender_problem,
 )
 from server.runtime.metrics import METRICS, recording_turn
+from server.settings import ServerSettings, settings
 
 logger = logging.getLogger(__name__)
 
@@ -251,11 +251,11 @@ class Admission:
 
     def __init__(self, channel: str, *, in_flight: int = 2,
                  env: Mapping[str, str] | None = None) -> None:
-        env = dict(os.environ) if env is None else dict(env)
+        config = settings() if env is None else ServerSettings.from_env(env)
         self.channel = channel
-        self.limiter = limiter_from_env(env)
+        self.limiter = limiter_for(config.rate_limit)
         self.in_flight = InFlight(limit=in_flight)
-        self.guard = ConversationGuard(env)
+        self.guard = ConversationGuard(config.redis_guard)
         self._noticed: dict[str, float] = {}
 
     def conversation(self, sender: str) -> str:

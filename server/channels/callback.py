@@ -29,7 +29,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from server.channels.admission import Refusal
+from server.channels.admission import Refusal, RestBody
 from server.channels.partner import DEFAULT_HEADER, PartnerAuth, partner_keys_from
 
 logger = logging.getLogger(__name__)
@@ -69,8 +69,6 @@ class PartnerCallbackInput(CallbackInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
                   ) -> Blueprint:
-        webhook = Blueprint("partner_callback_webhook", __name__)
-
         async def handle(message: UserMessage, sender: str) -> None:
             admission = self.auth.admission
             try:
@@ -85,16 +83,7 @@ class PartnerCallbackInput(CallbackInput):
                 logger.exception("callback: handling a message of %s failed",
                                  message.input_channel)
 
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            checked = self.auth.check(request)
-            if isinstance(checked, HTTPResponse):
-                return checked
-            partner, body = checked
+        async def receive(_: Request, partner: str, body: RestBody) -> HTTPResponse:
             output = PartnerCallbackOutput(self.callback_endpoint, body.sender)
             message = self.auth.user_message(partner, body, output)
             task = asyncio.create_task(handle(message, body.sender))
@@ -102,4 +91,4 @@ class PartnerCallbackInput(CallbackInput):
             task.add_done_callback(self._tasks.discard)
             return response.text("success")
 
-        return webhook
+        return self.auth.routes("partner_callback_webhook", receive)

@@ -17,29 +17,31 @@ so by every channel.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+
+from server.settings import DEFAULT_LOCK_LIFETIME_SECONDS, RedisGuardSettings
 
 logger = logging.getLogger(__name__)
 
 
 class ConversationGuard:
-    def __init__(self, env: Mapping[str, str]) -> None:
+    def __init__(self, config: RedisGuardSettings | None) -> None:
         self.red = None
-        if env.get("REDIS_HOST"):
+        if config is not None:
             import redis
 
             self.red = redis.StrictRedis(
-                host=env["REDIS_HOST"], port=int(env.get("REDIS_PORT") or 6379),
-                db=int(env.get("REDIS_DB") or 1), password=env.get("REDIS_PASSWORD") or None,
+                host=config.host, port=config.port, db=config.db, password=config.password,
                 socket_timeout=5, socket_connect_timeout=5)
-        self.prefix = f"{env.get('REDIS_KEY_PREFIX') or 'sciaticalm'}:busy:"
-        self.lifetime_ms = int(float(env.get("TICKET_LOCK_LIFETIME") or 20) * 1000)
+        prefix = config.key_prefix if config else "sciaticalm"
+        self.prefix = f"{prefix}:busy:"
+        lifetime = config.lock_lifetime_seconds if config else DEFAULT_LOCK_LIFETIME_SECONDS
+        self.lifetime_ms = int(lifetime * 1000)
 
     @classmethod
-    def from_env(cls) -> ConversationGuard:
-        return cls(dict(os.environ))
+    def from_env(cls, env: Mapping[str, str]) -> ConversationGuard:
+        return cls(RedisGuardSettings.from_env(env))
 
     @property
     def active(self) -> bool:

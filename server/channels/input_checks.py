@@ -25,7 +25,6 @@ answer everywhere:
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import unicodedata
@@ -169,6 +168,6 @@ class NoLimit:
         return 0
 
 
-def limiter_from_env(env: dict[str, str] | None = None) -> RateLimiter | NoLimit:
-    rate = parse_rate((env if env is not None else os.environ).get(RATE_ENV))
+def limiter_for(rate: tuple[int, float] | None) -> RateLimiter | NoLimit:
+    """The limiter for a parsed SCIATICALM_RATE_LIMIT (server.settings)."""
     return NoLimit() if rate is None else RateLimiter(*rate)

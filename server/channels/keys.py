@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -81,12 +80,6 @@ class PartnerKeys:
         self._file = keys_file
         self._file_stamp: tuple[float, int] | None = None
         self._file_keys: dict[str, list[str]] = {}
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> PartnerKeys:
-        keys_file = environ.get(KEYS_FILE_ENV)
-        return cls(parse_env_keys(environ.get(KEYS_ENV, "")),
-                   Path(keys_file) if keys_file else None)
 
     def _reload_file(self) -> None:
         if self._file is None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -52,8 +51,9 @@ from server.channels.admission import (
     rest_answer,
 )
 from server.channels.input_checks import conversation_id
-from server.channels.keys import KEYS_ENV, KEYS_FILE_ENV, PartnerKeys, parse_env_keys
+from server.channels.keys import PartnerKeys, parse_env_keys
 from server.runtime.metrics import METRICS
+from server.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +70,9 @@ class BadRequest(ValueError):
 
 def partner_keys_from(credentials: dict[str, Any]) -> PartnerKeys:
     """Keys from the environment; `keys_file` in the credentials if the env names none."""
-    keys_file = os.environ.get(KEYS_FILE_ENV) or credentials.get("keys_file")
-    return PartnerKeys(parse_env_keys(os.environ.get(KEYS_ENV, "")),
+    config = settings()
+    keys_file = config.partner_keys_file or credentials.get("keys_file")
+    return PartnerKeys(parse_env_keys(config.partner_keys),
                        Path(keys_file) if keys_file else None)
 
 
@@ -88,6 +89,9 @@ def unauthorized(header: str) -> HTTPResponse:
         {"error": "unauthorized", "detail": f"a valid partner key is required in {header}"},
         status=401, headers={"WWW-Authenticate": f'ApiKey header="{header}"'},
     )
+
+
+CheckedHandler = Callable[[Request, str, RestBody], Awaitable[HTTPResponse]]
 
 
 class PartnerAuth:
@@ -118,6 +122,24 @@ class PartnerAuth:
 
     def partner(self, request: Request) -> str | None:
         return self.keys.partner_for(request.headers.get(self.header))
+
+    def routes(self, name: str, receive: CheckedHandler) -> Blueprint:
+        """A channel's two routes: GET / (health) and POST /webhook, which sends
+        the 401/400/413/429 answers itself and gives `receive` what passed."""
+        webhook = Blueprint(name, __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def checked_receive(request: Request) -> HTTPResponse:
+            checked = self.check(request)
+            if isinstance(checked, HTTPResponse):
+                return checked
+            return await receive(request, *checked)
+
+        return webhook
 
     @staticmethod
     def conversation_id(partner: str, sender: str) -> str:
@@ -153,18 +175,7 @@ class PartnerInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
                   ) -> Blueprint:
-        webhook = Blueprint(f"partner_webhook_{type(self).__name__}", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            checked = self.auth.check(request)
-            if isinstance(checked, HTTPResponse):
-                return checked
-            partner, body = checked
+        async def receive(request: Request, partner: str, body: RestBody) -> HTTPResponse:
             collector = CollectingOutputChannel()
             outcome = await self.auth.admission.handle(
                 self.auth.user_message(partner, body, collector), on_new_message,
@@ -175,4 +186,4 @@ class PartnerInput(RestInput):
                 return json_reply(outcome.messages, body.sender)
             return json_reply(collector.messages, body.sender)
 
-        return webhook
+        return self.auth.routes(f"partner_webhook_{type(self).__name__}", receive)

@@ -39,7 +39,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 logger = logging.getLogger(__name__)
 
 #: Events loaded in full (the latest ones); a session up to this long loads whole.
-WINDOW_EVENTS = 120
+WINDOW_EVENTS = 60
 #: Slots whose every distinct value is history, not just the latest one: the
 #: red-flag component never asks a safety-screen topic twice.
 HISTORY_SLOTS = frozenset({"safety_question"})
@@ -69,51 +69,61 @@ def opening_length(head: Sequence[tuple[str, str | None]]) -> int:
     return 0
 
 
-def _session_filter(store: SQLTrackerStore, session: Any, sender_id: str) -> Any:
-    event = store.SQLEvent
-    start = (session.query(sa.func.max(event.timestamp))
-             .filter(event.sender_id == sender_id,
-                     event.type_name == SessionStarted.type_name)
-             .scalar_subquery())
-    return sa.and_(event.sender_id == sender_id,
-                   sa.or_(event.timestamp >= start, start.is_(None)))
+def snapshot_ids(rows: Sequence[tuple[int, str, str | None]], after: int) -> set[int]:
+    """Which of the older rows (id, type_name, action_name; a slot row's action_name
+    is the slot's name) still shape the state: the latest of each LATEST_OF_TYPE
+    group, and after the latest restart or slot reset (else after `after`) the
+    latest value of each slot and every value of HISTORY_SLOTS."""
+    latest: dict[int, int] = {}
+    for row_id, type_name, _ in rows:
+        for group, types in enumerate(LATEST_OF_TYPE):
+            if type_name in types and row_id > latest.get(group, -1):
+                latest[group] = row_id
+    reset = max((row_id for row_id, type_name, _ in rows
+                 if row_id in latest.values() and type_name in ("restart", "reset_slots")),
+                default=after)
+    slots: dict[str | None, int] = {}
+    history: set[int] = set()
+    for row_id, type_name, name in rows:
+        if type_name != "slot" or row_id <= reset:
+            continue
+        if name in HISTORY_SLOTS:
+            history.add(row_id)
+        slots[name] = max(row_id, slots.get(name, -1))
+    return set(latest.values()) | set(slots.values()) | history
 
 
 def _window_rows(store: SQLTrackerStore, session: Any, sender_id: str) -> list[Any] | None:
-    """The rows of a bounded tracker, oldest first, or None when the session is short."""
+    """The rows of a bounded tracker, oldest first, or None when the session is short.
+
+    Five indexed queries, none of which repeats the session-start lookup."""
     event = store.SQLEvent
-    in_session = _session_filter(store, session, sender_id)
-    tail = (session.query(event).filter(in_session)
+    mine = event.sender_id == sender_id
+    tail = (session.query(event).filter(mine)
             .order_by(event.id.desc()).limit(WINDOW_EVENTS + 1).all())
-    if len(tail) <= WINDOW_EVENTS:
-        return None
+    if len(tail) <= WINDOW_EVENTS or any(
+            r.type_name == SessionStarted.type_name for r in tail):
+        return None  # the session fits in the window: Rasa's own query loads it
+    start = (session.query(sa.func.max(event.id))
+             .filter(mine, event.type_name == SessionStarted.type_name).scalar()) or 0
     tail = tail[:WINDOW_EVENTS][::-1]
     tail = tail[window_start([(r.type_name, r.action_name) for r in tail]):]
     first_kept = tail[0].id
 
-    head = session.query(event).filter(in_session).order_by(event.id).limit(12).all()
+    head = (session.query(event).filter(mine, event.id >= start)
+            .order_by(event.id).limit(12).all())
     head = head[:opening_length([(r.type_name, r.action_name) for r in head])]
     head = [r for r in head if r.id < first_kept]
-    after_head = head[-1].id if head else -1
-    between = sa.and_(in_session, event.id > after_head, event.id < first_kept)
-
-    snapshot: dict[int, Any] = {}
-    for types in LATEST_OF_TYPE:
-        row = (session.query(event).filter(between, event.type_name.in_(types))
-               .order_by(event.id.desc()).first())
-        if row is not None:
-            snapshot[row.id] = row
-    reset = max((r.id for r in snapshot.values()
-                 if r.type_name in ("restart", "reset_slots")), default=after_head)
-    slots = sa.and_(between, event.type_name == "slot", event.id > reset)
-    latest_ids = [i for (i,) in session.query(sa.func.max(event.id)).filter(slots)
-                  .group_by(event.action_name)]
-    history = session.query(event.id).filter(slots, event.action_name.in_(HISTORY_SLOTS))
-    wanted = set(latest_ids) | {i for (i,) in history}
-    if wanted:
-        for row in session.query(event).filter(event.id.in_(wanted)):
-            snapshot[row.id] = row
-    return [*head, *(snapshot[i] for i in sorted(snapshot)), *tail]
+    after_head = head[-1].id if head else start - 1
+    shaping = ["slot", *itertools.chain.from_iterable(LATEST_OF_TYPE)]
+    older = session.execute(
+        sa.select(event.id, event.type_name, event.action_name)
+        .where(mine, event.id > after_head, event.id < first_kept,
+               event.type_name.in_(shaping))).all()
+    wanted = snapshot_ids([tuple(r) for r in older], after_head)
+    snapshot = (session.query(event).filter(event.id.in_(wanted)).order_by(event.id).all()
+                if wanted else [])
+    return [*head, *snapshot, *tail]
 
 
 async def retrieve(self: SQLTrackerStore, sender_id: str,

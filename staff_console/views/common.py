@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from typing import Any
+
+from flask import current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.engine import Engine
 
 from staff_console import ConsoleState
 from staff_console.config import Settings
+from staff_console.filters import FILTER_KEYS
 
 
 def state() -> ConsoleState:
@@ -35,3 +38,13 @@ def safe_path(target: str | None, default: str) -> str:
         return default
     parts = urlsplit(target)
     return default if parts.scheme or parts.netloc else target
+
+
+def clean_filter_url(endpoint: str) -> Any | None:
+    """A redirect to the same list without empty fields and keys that are not filters
+    (the filter form sends every field; a stray key could also clash with url_for's
+    own arguments), for a clean, shareable URL; None when the URL is clean already."""
+    if not any(v == "" or k not in FILTER_KEYS for k, v in request.args.items()):
+        return None
+    return redirect(url_for(endpoint, **{k: v for k, v in request.args.items()
+                                         if v and k in FILTER_KEYS}))

@@ -21,7 +21,7 @@ from flask_login import current_user
 from staff_console import annotation, export, metrics, queries, retention, review, transcript
 from staff_console.db import writing
 from staff_console.filters import FILTER_KEYS, Filters, parse_filters
-from staff_console.views.common import actor, engine, safe_path, settings, state
+from staff_console.views.common import actor, clean_filter_url, engine, safe_path, settings, state
 
 bp = Blueprint("conversations", __name__)
 
@@ -47,12 +47,9 @@ def _choices() -> dict[str, Any]:
 
 
 def _list(template_title: str, f: Filters, endpoint: str) -> Any:
-    if any(v == "" or k not in FILTER_KEYS for k, v in request.args.items()):
-        # The filter form sends every field: drop the empty ones (and any key that is
-        # not a filter, which could also clash with url_for's own arguments) for a
-        # clean, shareable URL.
-        return redirect(url_for(endpoint, **{k: v for k, v in request.args.items()
-                                             if v and k in FILTER_KEYS}))
+    cleaned = clean_filter_url(endpoint)
+    if cleaned is not None:
+        return cleaned
     cfg = settings()
     for message in f.errors:
         flash(message)

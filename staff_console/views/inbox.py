@@ -22,7 +22,7 @@ from staff_console.annotation import TRIAGE_LABELS, AnnotationError
 from staff_console.db import writing
 from staff_console.filters import FILTER_KEYS, Filters, parse_filters
 from staff_console.privacy import findings
-from staff_console.views.common import actor, engine, safe_path, settings, state
+from staff_console.views.common import actor, clean_filter_url, engine, safe_path, settings, state
 
 bp = Blueprint("inbox", __name__)
 PRIVACY_LABELS = {"email": "an e-mail address", "nhs_number": "an NHS-number-like number",
@@ -57,9 +57,9 @@ def _filters() -> Filters:
 
 @bp.route("/inbox")
 def index() -> Any:
-    if any(v == "" or k not in FILTER_KEYS for k, v in request.args.items()):
-        return redirect(url_for(".index", **{k: v for k, v in request.args.items()
-                                             if v and k in FILTER_KEYS}))
+    cleaned = clean_filter_url("inbox.index")
+    if cleaned is not None:
+        return cleaned
     cfg = settings()
     f = _filters()
     for message in f.errors:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from staff_console.config import Settings
 from staff_console.db import make_engine
 from staff_console.migrate import upgrade
 from staff_console.refresh import refresh
+from testkit.servers import free_port, wait_for_http
 from tests.console.rasa_log import Expect, write_log
 
 PG_ADMIN = dict(host=os.environ.get("CONSOLE_TEST_PGHOST", "127.0.0.1"),
@@ -156,3 +160,25 @@ def inbox_env(request: pytest.FixtureRequest, databases: Databases) -> Iterator[
     env = build_inbox_env(databases, request.param)
     yield env
     env.engine.dispose()
+
+
+@contextmanager
+def console_served(env: Env, log_dir: Path) -> Iterator[str]:
+    """`python -m staff_console serve` on `env`'s database, for the browser tests: its URL."""
+    port = free_port()
+    log = (log_dir / "console.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "staff_console", "serve", "--port", str(port)],
+        cwd=Path(__file__).resolve().parents[2],
+        env=dict(os.environ, CONSOLE_DATABASE_URL=env.url, CONSOLE_SECRET_KEY="browser-test",
+                 PYTHONPATH=str(Path(__file__).resolve().parents[2])),
+        stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{url}/login", 60, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+        env.engine.dispose()

@@ -3,9 +3,6 @@ sign in, filter to escalated conversations, open one, tag it, mark it reviewed."
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +11,7 @@ import requests
 import sqlalchemy as sa
 
 from staff_console import tables as t
-from testkit.servers import free_port, wait_for_http
-from tests.console.conftest import REVIEWER, Env, build_env
+from tests.console.conftest import REVIEWER, Env, build_env, console_served
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -30,22 +26,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium n
 @pytest.fixture(params=["sqlite", "postgresql"])
 def served(request, databases, tmp_path) -> Iterator[tuple[Env, str]]:
     env = build_env(databases, request.param)
-    port = free_port()
-    log = (tmp_path / "console.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "staff_console", "serve", "--port", str(port)], cwd=REPO,
-        env=dict(os.environ, CONSOLE_DATABASE_URL=env.url, CONSOLE_SECRET_KEY="browser-test",
-                 PYTHONPATH=str(REPO)),
-        stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{url}/login", 60, proc)
+    with console_served(env, tmp_path) as url:
         yield env, url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
-        env.engine.dispose()
 
 
 def test_sign_in_filter_open_review(served):

@@ -24,8 +24,7 @@ import pytest
 import yaml
 
 from testkit.case_files import load_cases
-from testkit.servers import free_port, wait_for_http
-from tests.console.conftest import ADMIN, REVIEWER, Env, build_inbox_env
+from tests.console.conftest import ADMIN, REVIEWER, Env, build_inbox_env, console_served
 from tests.console.inbox_log import NUMB_FOOT, REVIEW, SHOES
 from tests.console.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO
 
@@ -38,22 +37,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium n
 @pytest.fixture(params=["sqlite", "postgresql"])
 def served(request, databases, tmp_path) -> Iterator[tuple[Env, str]]:
     env = build_inbox_env(databases, request.param)
-    port = free_port()
-    log = (tmp_path / "console.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "staff_console", "serve", "--port", str(port)], cwd=REPO,
-        env=dict(os.environ, CONSOLE_DATABASE_URL=env.url, CONSOLE_SECRET_KEY="browser-test",
-                 PYTHONPATH=str(REPO)),
-        stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{url}/login", 60, proc)
+    with console_served(env, tmp_path) as url:
         yield env, url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
-        env.engine.dispose()
 
 
 def sign_in(page, url: str, user: tuple[str, str]) -> None:

@@ -25,12 +25,12 @@ def private_redis() -> Iterator[PrivateRedis]:
 
 
 def guard_on(server: PrivateRedis, lifetime: str = "20") -> ConversationGuard:
-    return ConversationGuard({"REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(server.port),
+    return ConversationGuard.from_env({"REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(server.port),
                               "TICKET_LOCK_LIFETIME": lifetime})
 
 
 def test_without_redis_the_guard_is_off() -> None:
-    guard = ConversationGuard({})
+    guard = ConversationGuard.from_env({})
     assert not guard.active
     assert guard.try_enter("a") and guard.try_enter("a")
     guard.leave("a")

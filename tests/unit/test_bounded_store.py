@@ -27,6 +27,9 @@ from server.runtime import bounded_store
 
 REPO = Path(__file__).resolve().parents[2]
 WINDOW = bounded_store.WINDOW_EVENTS
+#: Dialogue states compared between the window and the whole session: four times
+#: the policies' max_history (5 states, config.yml).
+RECENT_STATES = 20
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +109,9 @@ def test_a_long_session_loads_a_window_with_the_same_state(store: SQLTrackerStor
     assert bounded.current_slot_values() == whole.current_slot_values()
     assert bounded.get_slot("triage_level") == "emergency"
     assert bounded.active_loop_name == whole.active_loop_name == "assessment_form"
-    # The policies see the same recent history (their max_history is 5 turns).
-    assert bounded.past_states(domain)[-40:] == whole.past_states(domain)[-40:]
+    # The policies see the same recent history (their max_history is 5 states).
+    recent = slice(-RECENT_STATES, None)
+    assert bounded.past_states(domain)[recent] == whole.past_states(domain)[recent]
     # Every safety topic already asked is still known as asked.
     asked = {e.value for e in bounded.events
              if isinstance(e, SlotSet) and e.key == "safety_question"}
@@ -157,7 +161,8 @@ def test_a_rewind_inside_the_window_reverts_only_its_own_message(
     bounded = asyncio.run(store.retrieve("rewind"))
     assert bounded is not None
     assert bounded.latest_message.text == whole.latest_message.text == "question 119"
-    assert bounded.past_states(domain)[-40:] == whole.past_states(domain)[-40:]
+    recent = slice(-RECENT_STATES, None)
+    assert bounded.past_states(domain)[recent] == whole.past_states(domain)[recent]
 
 
 def test_the_full_tracker_is_still_whole(store: SQLTrackerStore) -> None:
@@ -174,3 +179,23 @@ def test_window_start_is_the_first_turn_boundary() -> None:
     assert bounded_store.opening_length([("action", "action_session_start"),
                                          ("session_started", None),
                                          ("action", "action_listen")]) == 2
+
+
+def test_the_snapshot_keeps_what_shapes_the_state() -> None:
+    rows = [(1, "slot", "topic"), (2, "active_loop", None), (3, "slot", "safety_question"),
+            (4, "slot", "topic"), (5, "restart", None), (6, "slot", "topic"),
+            (7, "slot", "safety_question"), (8, "slot", "safety_question"),
+            (9, "active_loop", None), (10, "pause", None)]
+    # the latest form, pause and restart rows; after the restart, the latest topic
+    # and every safety question asked
+    assert bounded_store.snapshot_ids(rows, after=0) == {5, 6, 7, 8, 9, 10}
+    assert bounded_store.snapshot_ids(rows[:4], after=0) == {2, 3, 4}
+
+
+def test_a_new_session_after_a_long_one_loads_only_itself(store: SQLTrackerStore,
+                                                          domain: Domain) -> None:
+    events = long_conversation() + opening() + turn("hello again", "greet")
+    save_all(store, "second", events)
+    tracker = asyncio.run(store.retrieve("second"))
+    assert tracker is not None
+    assert len(tracker.events) < 12 and tracker.get_slot("triage_level") is None

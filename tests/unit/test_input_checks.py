@@ -10,7 +10,7 @@ from sciaticalm.service import escalation_message, outage_reply, service_message
 from server.channels.input_checks import (
     RateLimiter,
     clean_text,
-    limiter_from_env,
+    limiter_for,
     message_id_problem,
     message_problem,
     parse_rate,
@@ -65,7 +65,7 @@ def test_rate_limiter_memory_is_bounded() -> None:
 def test_rate_setting() -> None:
     assert parse_rate(None) == (20, 0.5) and parse_rate("5/2") == (5, 2.0)
     assert parse_rate("off") is None
-    assert limiter_from_env({"SCIATICALM_RATE_LIMIT": "off"}).allow("x")
+    assert limiter_for(parse_rate("off")).allow("x")
     for bad in ("fast", "0/1", "3/0"):
         with pytest.raises(ValueError):
             parse_rate(bad)

@@ -7,12 +7,14 @@ import json
 import sqlite3
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import yaml
 from playwright.sync_api import expect
 
 from sciaticalm.content import library
+from staff_console.inbox import needing_a_look
 from testkit.servers import socketio_id
 from tests.web.test_accessibility import axe_violations
 from tests.web.widget import Widget
@@ -78,6 +80,18 @@ def test_thumbs_down_with_a_comment_lands_in_the_log(widget: Widget, stack: Any)
     assert records == [
         {"feedback_rating": "down", "feedback_answer": answer},
         {"feedback_rating": "down", "feedback_comment": said, "feedback_answer": answer}]
+
+    # What the Inbox reads (staff_console.inbox over the real log's rows) lists the
+    # rated question for review, with the rating and the comment.
+    with sqlite3.connect(stack.db_path) as db:
+        rows = [SimpleNamespace(id=i, type_name=kind, timestamp=ts, data=data)
+                for i, kind, ts, data in db.execute(
+                    "SELECT id, type_name, timestamp, data FROM events "
+                    "WHERE sender_id = ? ORDER BY id", (conversation,))]
+    flagged = needing_a_look(conversation, rows)
+    assert [m.text for m in flagged] == ["What shoes should I wear for running?"]
+    assert "thumbs_down" in flagged[0].reasons
+    assert [f.comment for f in flagged[0].feedback if f.comment] == [said]
 
     assert widget.say("thanks"), "no answer after the feedback"
     assert widget.dialogs == []
