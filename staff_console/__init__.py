@@ -69,7 +69,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.extensions["console"] = ConsoleState(settings=settings, engine=engine)
 
     csrf.init_app(app)
+    from staff_console import metrics
     from staff_console.views import admin, auth, conversations, inbox, overview
+
+    metrics.init_app(app, settings.metrics_token)  # first: it times every request
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)

@@ -39,6 +39,8 @@ class Settings:
     trusted_proxies: int = 0
     #: The Rasa domain whose intents and entities reviewers choose from ("": the repo's).
     domain_file: str = ""
+    #: Bearer token that GET /metrics requires ("": /metrics from loopback only).
+    metrics_token: str = ""
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -92,4 +94,5 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         sqlite_wal=_bool(env, "CONSOLE_SQLITE_WAL", True),
         trusted_proxies=_int(env, "CONSOLE_TRUSTED_PROXIES", 0),
         domain_file=env.get("CONSOLE_DOMAIN_FILE", ""),
+        metrics_token=env.get("CONSOLE_METRICS_TOKEN", ""),
     )

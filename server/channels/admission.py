@@ -18,6 +18,10 @@ channel, and a new channel gets all of it by using it:
    is not processed again; its logged replies are returned (REST-shaped channels);
 6. the turn; a failure (PostgreSQL, Redis, the model) is caught.
 
+Every turn that ran (with its time from admission to reply) and every refusal
+(status and a fixed reason word, `Refusal.cause`) is counted by channel in the
+process's metrics (server/runtime/metrics.py, GET /metrics).
+
 What a refused or failed message gets is a `Refusal`: REST-shaped channels answer
 it as JSON with its status (400, 413, 429 with Retry-After, 503 with the messages
 to show), the others send its polite messages (content/service.yml; the
@@ -30,7 +34,7 @@ import logging
 import time
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -40,7 +44,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from sciaticalm.feedback import is_feedback, parse_feedback
-from sciaticalm.service import outage_reply, service_message
+from sciaticalm.service import outage_reply, red_flag_level, service_message
 from server.channels.conversation_guard import ConversationGuard
 from server.channels.errors import RETRY_AFTER_SECONDS, conversation_busy, error
 from server.channels.input_checks import (
@@ -53,6 +57,7 @@ from server.channels.input_checks import (
     raw_sender,
     sender_problem,
 )
+from server.runtime.metrics import METRICS, recording_turn
 from server.settings import ServerSettings, settings
 
 logger = logging.getLogger(__name__)
@@ -70,6 +75,8 @@ class Refusal:
     detail: str  # for the developer
     reason: str  # the content/service.yml message for the visitor
     retry_after: int | None = None
+    #: Why, for the metrics (server/runtime/metrics.py REFUSAL_REASONS): a fixed word.
+    cause: str = "bad_message"
 
     def messages(self, channel: str, text: str | None = None) -> list[dict[str, Any]]:
         """What to show the visitor (a failed turn: the escalation first if needed)."""
@@ -85,18 +92,36 @@ class Replayed:
     messages: list[dict[str, Any]]
 
 
-def bad_input(detail: str) -> Refusal:
-    return Refusal(400, "bad_request", detail, "unreadable")
+def bad_input(detail: str, cause: str = "bad_message") -> Refusal:
+    return Refusal(400, "bad_request", detail, "unreadable", cause=cause)
 
 
-def too_fast(detail: str, retry_after: int = 1) -> Refusal:
-    return Refusal(429, "too_many_requests", detail, "too_fast", retry_after)
+def too_fast(detail: str, retry_after: int = 1, cause: str = "rate_limit") -> Refusal:
+    return Refusal(429, "too_many_requests", detail, "too_fast", retry_after, cause)
 
 
-BUSY = too_fast("another message of this conversation is being handled")
+BUSY = too_fast("another message of this conversation is being handled", cause="guard_busy")
+LOCK_BUSY = too_fast("another message of this conversation is being handled",
+                     cause="lock_busy")
 UNAVAILABLE = Refusal(503, "temporarily_unavailable",
                       "the message was not processed; send it again in a moment",
-                      "unavailable", RETRY_AFTER_SECONDS)
+                      "unavailable", RETRY_AFTER_SECONDS, "turn_failed")
+
+
+def failure_cause(exc: BaseException) -> str:
+    """What failed in a turn, by the exception's library: the conversation log
+    (SQLAlchemy, its database drivers), Redis (the lock store, the guard), else the turn."""
+    module = type(exc).__module__.split(".")[0]
+    if module in ("sqlalchemy", "psycopg2", "sqlite3", "asyncpg"):
+        return "tracker_store_unavailable"
+    if module == "redis" or type(exc).__name__ == "LockError":
+        return "lock_store_unavailable"
+    return "turn_failed"
+
+
+def unavailable(exc: BaseException) -> Refusal:
+    """UNAVAILABLE, with what failed as its cause."""
+    return replace(UNAVAILABLE, cause=failure_cause(exc))
 
 
 def check_text(text: object, *, allow_empty: bool = True) -> str | Refusal:
@@ -104,15 +129,16 @@ def check_text(text: object, *, allow_empty: bool = True) -> str | Refusal:
     problem = message_problem(text)
     if problem:
         status, detail = problem
-        return Refusal(413, "too_long", detail, "too_long") if status == 413 else bad_input(
-            detail)
+        return Refusal(413, "too_long", detail, "too_long", cause="too_long") \
+            if status == 413 else bad_input(detail)
     assert isinstance(text, str)
     cleaned = clean_text(text)
     if not allow_empty and not cleaned.strip():
-        return bad_input("'message' must be a non-empty string")
+        return bad_input("'message' must be a non-empty string", "empty_message")
     if is_feedback(cleaned):  # the widget's 👍/👎: checked, logged in its canonical form
         feedback = parse_feedback(cleaned)
-        return bad_input(feedback) if isinstance(feedback, str) else feedback.payload()
+        return bad_input(feedback, "bad_feedback") if isinstance(feedback, str) \
+            else feedback.payload()
     return cleaned
 
 
@@ -129,21 +155,22 @@ class RestBody:
 def parse_rest_body(body: object, *, allow_empty: bool = True) -> RestBody | Refusal:
     """The checked body of a REST-shaped channel (REST, partner, callback)."""
     if not isinstance(body, dict):
-        return bad_input("the body must be a JSON object")
+        return bad_input("the body must be a JSON object", "bad_body")
     sender, message_id, metadata = body.get("sender"), body.get("message_id"), body.get(
         "metadata")
     if isinstance(sender, int) and not isinstance(sender, bool):
         sender = str(sender)
-    for problem in (sender_problem(sender), message_id_problem(message_id)):
+    for problem, cause in ((sender_problem(sender), "bad_sender"),
+                           (message_id_problem(message_id), "bad_message_id")):
         if problem:
-            return bad_input(problem)
+            return bad_input(problem, cause)
     text = check_text(body.get("message"), allow_empty=allow_empty)
     if isinstance(text, Refusal):
         return text
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
-        return bad_input("'metadata' must be a JSON object")
+        return bad_input("'metadata' must be a JSON object", "bad_metadata")
     assert isinstance(sender, str)
     return RestBody(sender, text, message_id, metadata)
 
@@ -235,9 +262,16 @@ class Admission:
         return conversation_id(self.channel, sender)
 
     def rate_limited(self, key: str) -> Refusal | None:
+        """The 429 when `key` is over its rate (counted), else None."""
         if self.limiter.allow(key):
             return None
-        return too_fast("too many messages from this sender", self.limiter.retry_after())
+        return self.count(too_fast("too many messages from this sender",
+                                   self.limiter.retry_after()))
+
+    def count(self, refusal: Refusal) -> Refusal:
+        """Count `refusal` in the metrics (by this channel, status and cause); returns it."""
+        METRICS.refusal(self.channel, refusal.status, refusal.cause)
+        return refusal
 
     def notice_due(self, key: str) -> bool:
         """True at most once per 10 s per key: a flood gets one "too fast" notice."""
@@ -261,25 +295,34 @@ class Admission:
             if refused:
                 return refused
         if not self.in_flight.try_enter(key):
-            return too_fast("wait for the reply to the last message")
+            return self.count(too_fast("wait for the reply to the last message",
+                                       cause="in_flight"))
+        started = time.perf_counter()
         try:
             with self.guard.holding(key) as entered:  # raises if Redis is down
                 if not entered:
-                    return BUSY
+                    return self.count(BUSY)
                 if message.message_id is not None and tracker_store is not None:
                     logged = await replies_already_logged(tracker_store, key,
                                                           message.message_id)
                     if logged is not None:
                         return Replayed(bot_messages(raw_sender(self.channel, key), logged))
-                await on_new_message(message)
+                with recording_turn() as record:
+                    await on_new_message(message)
         except (CancelledError, Exception) as exc:
             if conversation_busy(exc):
-                return BUSY
+                return self.count(LOCK_BUSY)
             # No visitor text in the log: the conversation and the kind of failure only.
             logger.error("%s: turn of %s failed (%s)", self.channel, key, type(exc).__name__)
-            return UNAVAILABLE
+            if message.text and red_flag_level(message.text):
+                # the outage reply shows the escalation, but the turn is not logged
+                METRICS.escalation_path_error(self.channel, "failed_turn")
+            return self.count(unavailable(exc))
         finally:
             self.in_flight.leave(key)
+        METRICS.turn(self.channel, time.perf_counter() - started)
+        if record.outcome is not None:
+            METRICS.outcome(self.channel, record.outcome)
         return None
 
     async def tell(self, output: OutputChannel | None, recipient_id: str, refusal: Refusal,
@@ -311,10 +354,11 @@ class Admission:
             output = RawRecipient(message.output_channel, self.channel)
             if sender_problem(sender):
                 logger.warning("%s: message with an unusable sender id dropped", self.channel)
+                self.count(bad_input("unusable sender id", "bad_sender"))
                 return
             text = check_text(message.text)
             if isinstance(text, Refusal):
-                await self.tell(output, sender, text)
+                await self.tell(output, sender, self.count(text))
                 return
             outcome = await self.handle(UserMessage(
                 text, output, self.conversation(sender), parse_data=message.parse_data,

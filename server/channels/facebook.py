@@ -29,6 +29,7 @@ from sanic.response import HTTPResponse
 
 from server.channels.admission import Admission
 from server.channels.text import chunks, is_internal_custom, to_plain
+from server.runtime.metrics import METRICS
 
 logger = logging.getLogger(__name__)
 
@@ -139,12 +140,14 @@ class SciaticalmFacebookInput(FacebookInput):
         async def receive(request: Request) -> HTTPResponse:
             if not valid_signature(self.fb_secret or "", request.body, request.headers):
                 logger.warning("facebook: webhook with a missing or wrong signature refused")
+                METRICS.refusal(self.name(), 403, "unauthorized")
                 return response.text("invalid signature", status=403)
             messenger = SciaticalmMessenger(self.fb_access_token, self.graph_url, admit)
             try:
                 await messenger.handle(request.json, self.get_metadata(request))
             except (KeyError, TypeError, AttributeError, IndexError, ValueError):
                 logger.warning("facebook: signed body that is no webhook event refused")
+                METRICS.refusal(self.name(), 400, "bad_body")
                 return response.text("not a Messenger webhook event", status=400)
             return response.text("success")
 

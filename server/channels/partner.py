@@ -52,6 +52,7 @@ from server.channels.admission import (
 )
 from server.channels.input_checks import conversation_id
 from server.channels.keys import PartnerKeys, parse_env_keys
+from server.runtime.metrics import METRICS
 from server.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -109,10 +110,11 @@ class PartnerAuth:
         limit, or the 401 / 400 / 413 / 429 response to send instead."""
         partner = self.partner(request)
         if partner is None:
+            METRICS.refusal(self.admission.channel, 401, "unauthorized")
             return unauthorized(self.header)
         body = read_rest_body(request, allow_empty=False)
         if isinstance(body, Refusal):
-            return rest_answer(body, partner)
+            return rest_answer(self.admission.count(body), partner)
         limited = self.admission.rate_limited(self.conversation_id(partner, body.sender))
         if limited:
             return rest_answer(limited, partner)

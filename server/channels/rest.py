@@ -73,7 +73,7 @@ class RestInput(RasaRestInput):
         async def receive(request: Request) -> HTTPResponse:
             body = read_rest_body(request)
             if isinstance(body, Refusal):
-                return rest_answer(body, self.name())
+                return rest_answer(self.admission.count(body), self.name())
             collector = CollectingOutputChannel()
             outcome = await self.admission.handle(
                 UserMessage(body.text, collector, self.admission.conversation(body.sender),

@@ -53,7 +53,9 @@ MAX_PACKETS_PER_POST = 50
 
 
 UNREADABLE = Refusal(400, "bad_request", "unreadable message", "unreadable")
-TOO_LONG = Refusal(413, "too_long", "message too long", "too_long")
+TOO_LONG = Refusal(413, "too_long", "message too long", "too_long", cause="too_long")
+BAD_SESSION = Refusal(400, "bad_request", "unusable session id", "unreadable",
+                      cause="bad_sender")
 
 
 class SocketIOOutput(RasaSocketIOOutput):
@@ -138,7 +140,8 @@ class SocketIOInput(RasaSocketIOInput):
             text, refusal = message_text(data)
             if text is None:
                 logger.debug("Refused a socket.io message from %s: %s.", sid, refusal)
-                await tell(sid, UNREADABLE if refusal != "too_long" else TOO_LONG)
+                await tell(sid, admission.count(
+                    UNREADABLE if refusal != "too_long" else TOO_LONG))
                 return
             assert isinstance(data, dict)
             if self.session_persistence:
@@ -146,7 +149,7 @@ class SocketIOInput(RasaSocketIOInput):
                 if clean_session_id(session_id) != session_id:
                     # missing, too long or not printable: a reply to it could not
                     # reach this client, so say so now instead
-                    await tell(sid, UNREADABLE)
+                    await tell(sid, admission.count(BAD_SESSION))
                     return
                 assert isinstance(session_id, str)
                 sender_id = session_id

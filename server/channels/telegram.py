@@ -37,6 +37,7 @@ from sanic.response import HTTPResponse
 
 from server.channels.admission import Admission
 from server.channels.text import chunks, is_internal_custom, to_telegram_html
+from server.runtime.metrics import METRICS
 
 logger = logging.getLogger(__name__)
 
@@ -134,8 +135,10 @@ class SciaticalmTelegramInput(TelegramInput):
                 return None
             if not valid_secret(self.secret_token, request.headers.get(SECRET_HEADER)):
                 logger.warning("telegram: update without the webhook's secret token refused")
+                METRICS.refusal(self.name(), 401, "unauthorized")
                 return response.text("unauthorized", status=401)
             if request.path.endswith("/webhook") and not is_update(request):
+                METRICS.refusal(self.name(), 400, "bad_body")
                 return response.text("not a Telegram update", status=400)
             return None
 

@@ -35,6 +35,7 @@ from twilio.rest import Client
 
 from server.channels.admission import Admission
 from server.channels.text import chunks, is_internal_custom, numbered_options, to_plain
+from server.runtime.metrics import METRICS
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +176,7 @@ class SciaticalmTwilioInput(TwilioInput):
             params = {key: values[0] for key, values in request.form.items()}
             if not self.signed(request, params):
                 logger.warning("twilio: request without a valid X-Twilio-Signature refused")
+                METRICS.refusal(self.name(), 403, "unauthorized")
                 return response.text("invalid signature", status=403)
             sender, text = params.get("From"), params.get("Body")
             if not sender or not text:

@@ -21,7 +21,11 @@ Rasa starts:
 - sqlite_store: the SQLite log is opened with the console's busy timeout and
   created 0600, and a turn in flight never writes back an erased conversation;
 - feedback: a `/feedback{...}` message (the widget's 👍/👎) is logged as intent
-  `feedback` then rewound, never answered, and leaves the dialogue unchanged.
+  `feedback` then rewound, never answered, and leaves the dialogue unchanged;
+- metrics: GET /metrics on Rasa's app (Prometheus text) and each turn's outcome
+  (escalation tier, safety question, fallbacks) read from its events; turns,
+  latency and refusals are counted by the admission pipeline, log errors by
+  strict_store (docs/deployment.md, "Metrics").
 
 """
 
@@ -38,6 +42,7 @@ def install() -> None:
         feedback,
         forged_payloads,
         log_privacy,
+        metrics,
         session_carry,
         sqlite_store,
         strict_store,
@@ -55,3 +60,4 @@ def install() -> None:
     forged_payloads.install()
     session_carry.install()
     feedback.install()
+    metrics.install()

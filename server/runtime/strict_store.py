@@ -26,6 +26,8 @@ import rasa.core.tracker_store as tracker_store
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from server.runtime.metrics import METRICS
+
 logger = logging.getLogger(__name__)
 _ORIGINAL = {name: getattr(FailSafeTrackerStore, name)
              for name in ("retrieve", "retrieve_full_tracker", "save", "keys")}
@@ -33,6 +35,7 @@ _ORIGINAL_KWARGS = tracker_store.create_engine_kwargs
 
 
 def _failed(operation: str, error: Exception) -> None:
+    METRICS.tracker_store_error(operation)
     # The exception type only: its message may quote SQL.
     logger.error("conversation log %s failed (%s): the turn is refused, not lost",
                  operation, type(error).__name__)

@@ -18,13 +18,13 @@ from flask import (
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from staff_console import accounts, audit
+from staff_console import accounts, audit, metrics
 from staff_console.db import writing
 from staff_console.views.common import engine, safe_path, settings
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "metrics"}  # /metrics checks its own access
 #: A session's last use is written at most this often (seconds): fewer writes.
 TOUCH_EVERY = 60.0
 #: At most one "sign-in refused" audit row per username in this many seconds.
@@ -117,6 +117,7 @@ def _safe_next(target: str | None) -> str:
 
 def _refused(username: str, addr: str, wait: float) -> Any:
     """429 while the back-off lasts; audited once a minute per username at most."""
+    metrics.of().logins_refused.inc()
     with writing(engine()) as conn:
         if not audit.seen_recently(conn, username or "?", "login_locked", REFUSED_AUDIT_EVERY):
             audit.record(conn, username or "?", "login_locked", None, remote_addr=addr)
@@ -159,6 +160,7 @@ def login() -> Any:
                                          cfg.session_hours * 3600)
             token = accounts.start_session(conn, staff.id)
     if staff is None:
+        metrics.of().logins_failed.inc()
         return render_template("login.html", next=request.form.get("next", ""),
                                error="Wrong username or password."), 401
     session.clear()  # a fresh session on sign-in (no fixation)

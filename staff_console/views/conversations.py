@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from staff_console import annotation, export, queries, retention, review, transcript
+from staff_console import annotation, export, metrics, queries, retention, review, transcript
 from staff_console.db import writing
 from staff_console.filters import FILTER_KEYS, Filters, parse_filters
 from staff_console.views.common import actor, clean_filter_url, engine, safe_path, settings, state
@@ -157,6 +157,7 @@ def _export(kind: str) -> Response:
         from staff_console import audit
 
         audit.record(conn, actor(), "export", None, format=kind, filters=f.args(page=1))
+    metrics.of().export(kind)
     if kind == "csv":
         body = export.csv_stream(engine(), f, cfg.low_confidence)
         mimetype = "text/csv; charset=utf-8"

@@ -9,7 +9,15 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from staff_console import annotation, export_training, inbox, inbox_queries, intents, queries
+from staff_console import (
+    annotation,
+    export_training,
+    inbox,
+    inbox_queries,
+    intents,
+    metrics,
+    queries,
+)
 from staff_console.annotation import TRIAGE_LABELS, AnnotationError
 from staff_console.db import writing
 from staff_console.filters import FILTER_KEYS, Filters, parse_filters
@@ -119,6 +127,7 @@ def export_zip() -> Response:
         abort(403)
     offered, _ = domain()
     result = export_training.export(engine(), offered, actor(), via="inbox")
+    metrics.of().export("training_zip")
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     resp = Response(export_training.zip_bytes(result), mimetype="application/zip")
     resp.headers["Content-Disposition"] = f'attachment; filename="reviewed-{stamp}.zip"'

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from testkit.load import TURNS, Tally, run_mixed
 from testkit.servers import rest_id
@@ -130,6 +131,7 @@ def test_restart_under_load(service: str, topology: ProdTopology,
     """Stopped for 3 s while conversations run: turns fail cleanly (503) during
     the outage, a red flag still escalates, everything succeeds after it."""
     server = services[0] if service == "postgresql" else services[1]
+    before = replica_metrics(topology)
 
     def fault(tally: Tally) -> None:
         wait_for(tally, 40)
@@ -140,6 +142,45 @@ def test_restart_under_load(service: str, topology: ProdTopology,
 
     tally, _ = under_load(topology, fault, service)
     assert tally.statuses[503] > 0  # the outage was felt, and failed cleanly
+
+    # ... and the replicas' /metrics say so, with what failed (docs/deployment.md, Metrics)
+    after = replica_metrics(topology)
+
+    def moved(name: str, **labels: str) -> float:
+        return sum(value(a, name, **labels) - value(b, name, **labels)
+                   for b, a in zip(before, after, strict=True))
+
+    cause = "tracker_store_unavailable" if service == "postgresql" else "lock_store_unavailable"
+    refused_503 = sum(moved("sciaticalm_refusals_total", channel="rest", status="503",
+                            reason=reason)
+                      for reason in ("tracker_store_unavailable", "lock_store_unavailable",
+                                     "turn_failed"))
+    assert refused_503 >= tally.statuses[503] + 1  # the visitors' and the red flag's
+    assert moved("sciaticalm_refusals_total", channel="rest", status="503", reason=cause) > 0
+    assert moved("sciaticalm_escalation_path_errors_total", channel="rest",
+                 stage="failed_turn") >= 1
+    if service == "postgresql":
+        assert sum(moved("sciaticalm_tracker_store_errors_total", operation=op)
+                   for op in ("read", "write")) > 0
+
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def replica_metrics(topo: ProdTopology) -> list[Samples]:
+    """Each replica's /metrics, parsed."""
+    out = []
+    for port in topo.rasa_ports:
+        resp = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10)
+        assert resp.status_code == 200
+        out.append({(s.name, tuple(sorted(s.labels.items()))): s.value
+                    for family in text_string_to_metric_families(resp.text)
+                    for s in family.samples})
+    return out
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
 def test_action_server_stopped_under_load(topology: ProdTopology) -> None:

@@ -396,3 +396,15 @@ def test_the_staff_console_reads_the_log_after_all_of_this(topology: ProdTopolog
                 assert sessions, sender
     finally:
         engine.dispose()
+
+
+def test_each_process_serves_its_own_metrics_and_the_edge_none(topology: ProdTopology) -> None:
+    """Prometheus scrapes every replica and the action server on their own ports; the
+    public edge (nginx) refuses /metrics."""
+    for path in ("/metrics", "/metrics/", "/metrics?x=1", "/METRICS"):
+        assert requests.get(topology.url + path, timeout=10).status_code == 404, path
+    for port in topology.rasa_ports:
+        scrape = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10)
+        assert scrape.status_code == 200 and "sciaticalm_turns_total" in scrape.text
+    actions = requests.get(f"http://127.0.0.1:{topology.action_port}/metrics", timeout=10)
+    assert actions.status_code == 200 and "sciaticalm_action_runs_total" in actions.text

@@ -60,13 +60,15 @@ def test_the_readme_layout_table_names_every_top_level_entry() -> None:
 
 
 def test_the_action_server_loads_neither_spacy_nor_tensorflow() -> None:
-    """The actions import only light modules (the triage package loads its detector on
-    first use), so the action server stays a small process."""
+    """The actions and the action server's plugins import only light modules (the triage
+    package loads its detector on first use), so the action server stays a small process."""
     import sys
 
-    code = ("import importlib, pkgutil, sys, actions\n"
+    code = ("import importlib, pkgutil, sys, actions, rasa_sdk.plugin\n"
             "for m in pkgutil.iter_modules(actions.__path__):\n"
             "    importlib.import_module('actions.' + m.name)\n"
+            "rasa_sdk.plugin.plugin_manager()\n"  # imports rasa_sdk_plugins (metrics)
+            "assert 'rasa_sdk_plugins.metrics' in sys.modules\n"
             "heavy = ('spacy', 'tensorflow', 'thinc', 'rasa')\n"
             "print(sorted(n for n in heavy if n in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -1,0 +1,19 @@
+"""Plugins of the action server (`python -m rasa_sdk --actions actions`).
+
+rasa_sdk 3.6 imports a top-level package named `rasa_sdk_plugins` when it starts
+(rasa_sdk/plugin.py) and calls its `init_hooks(manager)`; the hooks registered
+there run with the Sanic app before it serves (`attach_sanic_app_extensions`).
+The one plugin here is `metrics`: GET /metrics and the action counters. Only
+light modules are imported (no Rasa, spaCy or TensorFlow: tests/unit/test_layout.py).
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+
+def init_hooks(manager: pluggy.PluginManager) -> None:
+    """Register the action server's plugins (called by rasa_sdk.plugin)."""
+    from rasa_sdk_plugins import metrics
+
+    manager.register(metrics)
