@@ -178,7 +178,7 @@ def _refused(replies: list[dict]) -> bool:
 
 
 async def sio_conversation_resuming(base_url: str, session_id: str, turns: list[str],
-                                    tally: Tally, reply_timeout: float = 40,
+                                    tally: Tally, reply_timeout: float = 90,
                                     auth: dict | None = None) -> Expected:
     """sio_conversation for a link that may break: a lost connection does not end
     the visitor, who connects again (a new engine.io session, through nginx to
