@@ -11,9 +11,9 @@ TEST_TARGETS += test-multihost
 .PHONY: test-multihost
 
 # iproute2 (ip, ss) and curl from Debian when missing, only as root (as root the
-# test runs; otherwise it is skipped and nothing is installed).
+# test runs; otherwise it is skipped and nothing is installed). $(SUDO) is empty as root.
 test-multihost: setup $(MODEL) prod-nginx ## 200 conversations over network namespaces, an app host's link cut mid-load
-	@if [ "$$(id -u)" = 0 ]; then \
+	@if [ -z "$(SUDO)" ]; then \
 	  $(call apt_install,iproute2,/usr/sbin/ip); \
 	  $(call apt_install,curl,curl); \
 	fi
