@@ -11,7 +11,12 @@ environment (docs/deployment.md):
 
   SCIATICALM_PROD_HOST / _PORT    nginx address (127.0.0.1 / 8080)
   SCIATICALM_RASA_PORTS           one port per replica ("5011,5012")
+  SCIATICALM_RASA_HOSTS           the address each replica listens on and nginx
+                                  reaches it at, one per replica or one for all (127.0.0.1)
   SCIATICALM_ACTION_PORT          action server port (5065)
+  SCIATICALM_ACTION_HOST          the address the action server listens on (127.0.0.1)
+  ACTION_SERVER_URL               where the replicas reach it
+                                  (http://<action host>:<action port>/webhook)
   SCIATICALM_CORS_ORIGINS         allowed site origins, comma separated
                                   (default http://localhost:<port>,http://127.0.0.1:<port>)
   SCIATICALM_MAX_BODY             nginx client_max_body_size (64k)
@@ -31,6 +36,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import requests
@@ -59,11 +65,20 @@ def config(env: dict[str, str]) -> dict[str, object]:
     host = env.get("SCIATICALM_PROD_HOST", "127.0.0.1")
     port = int(env.get("SCIATICALM_PROD_PORT", "8080"))
     origins = env.get("SCIATICALM_CORS_ORIGINS") or f"http://localhost:{port},http://127.0.0.1:{port}"
+    rasa_ports = [int(p) for p in env.get("SCIATICALM_RASA_PORTS", "5011,5012").split(",")
+                  if p.strip()]
+    rasa_hosts = [h.strip() for h in env.get("SCIATICALM_RASA_HOSTS", "127.0.0.1").split(",")
+                  if h.strip()]
+    if len(rasa_hosts) == 1:
+        rasa_hosts *= len(rasa_ports)
+    if len(rasa_hosts) != len(rasa_ports):
+        raise ValueError("SCIATICALM_RASA_HOSTS: one address per replica, or one for all")
     return {
         "host": host, "port": port,
-        "rasa_ports": [int(p) for p in env.get("SCIATICALM_RASA_PORTS", "5011,5012").split(",")
-                       if p.strip()],
+        "rasa_ports": rasa_ports,
+        "rasa_hosts": rasa_hosts,
         "action_port": int(env.get("SCIATICALM_ACTION_PORT", "5065")),
+        "action_host": env.get("SCIATICALM_ACTION_HOST", "127.0.0.1"),
         "origins": [o.strip() for o in origins.replace(" ", ",").split(",") if o.strip()],
         "max_body": env.get("SCIATICALM_MAX_BODY", "64k"),
         "jwt_key": env.get("SCIATICALM_SOCKETIO_JWT_KEY", ""),
@@ -105,12 +120,36 @@ def ensure_database(env: dict[str, str]) -> None:
     engine.dispose()
 
 
+def upstreams(cfg: dict[str, object]) -> list[tuple[str, int]]:
+    """(address, port) of each replica, as nginx reaches it."""
+    return list(zip(cfg["rasa_hosts"], cfg["rasa_ports"], strict=True))  # type: ignore[call-overload]
+
+
+def prepare_env(env: dict[str, str], cfg: dict[str, object]) -> dict[str, str]:
+    """The environment every process gets: DEFAULTS, the action server's URL, one
+    thread per process, and the action server's listen address (SANIC_HOST)."""
+    env = dict(env)
+    for key, value in DEFAULTS.items():
+        env.setdefault(key, value)
+    env.setdefault("ACTION_SERVER_URL",
+                   f"http://{cfg['action_host']}:{cfg['action_port']}/webhook")
+    # One TensorFlow / OpenMP thread per process: the replicas share the machine's
+    # cores, and more threads per replica only made them compete (docs/performance.md).
+    for var in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
+        env.setdefault(var, "1")
+    # The action server (rasa_sdk reads SANIC_HOST) and the replicas (--interface)
+    # listen on their own address only (loopback by default): nginx is the one door.
+    env.update(SANIC_HOST=str(cfg["action_host"]), SQLALCHEMY_SILENCE_UBER_WARNING="1",
+               TF_CPP_MIN_LOG_LEVEL="2")
+    return env
+
+
 def render(cfg: dict[str, object], env: dict[str, str]) -> tuple[Path, Path]:
     run_dir: Path = cfg["run_dir"]  # type: ignore[assignment]
     for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (run_dir / "nginx-tmp" / sub).mkdir(parents=True, exist_ok=True)
-    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;"
-                        for p in cfg["rasa_ports"])  # type: ignore[union-attr]
+    servers = "\n".join(f"        server {h}:{p} max_fails=1 fail_timeout=5s;"
+                        for h, p in upstreams(cfg))
     text = (DEPLOY / "nginx.conf.template").read_text(encoding="utf-8")
     for key, value in {"RUN_DIR": str(run_dir), "HOST": cfg["host"], "PORT": cfg["port"],
                        "MAX_BODY": cfg["max_body"], "UPSTREAM_SERVERS": servers}.items():
@@ -128,56 +167,96 @@ def render(cfg: dict[str, object], env: dict[str, str]) -> tuple[Path, Path]:
     return nginx_conf, cred_path
 
 
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=3).status_code == 200
+    except requests.RequestException:
+        return False
+
+
 class Topology:
-    def __init__(self, cfg: dict[str, object], env: dict[str, str]) -> None:
+    """The processes: "actions", "rasa-1" ... "rasa-N", "nginx". `wrap` maps a
+    process name to a command prefix it is started under (testkit/multihost.py
+    starts each in its own network namespace with `ip netns exec <host>`)."""
+
+    def __init__(self, cfg: dict[str, object], env: dict[str, str],
+                 wrap: Mapping[str, Sequence[str]] | None = None) -> None:
         self.cfg, self.env = cfg, env
+        self.wrap = dict(wrap or {})
         self.procs: list[tuple[str, subprocess.Popen]] = []
+        self.cred_path: Path | None = None
+        self.nginx_conf: Path | None = None
 
     def spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         run_dir: Path = self.cfg["run_dir"]  # type: ignore[assignment]
         out = (run_dir / f"{name}.log").open("ab")
-        proc = subprocess.Popen(args, cwd=REPO, env=self.env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen([*self.wrap.get(name, ()), *args], cwd=REPO, env=self.env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append((name, proc))
         log(f"started {name} (pid {proc.pid}), log {run_dir / (name + '.log')}")
         return proc
 
     def start(self) -> None:
+        """Every process: the action server, the replicas, nginx."""
+        self.start_actions()
+        for i in range(1, len(self.cfg["rasa_ports"]) + 1):  # type: ignore[arg-type]
+            self.start_replica(i)
+        self.start_nginx()
+
+    def rendered(self) -> tuple[Path, Path]:
+        """nginx.conf and credentials.yml in the run directory (written once)."""
+        if self.nginx_conf is None or self.cred_path is None:
+            self.nginx_conf, self.cred_path = render(self.cfg, self.env)
+        return self.nginx_conf, self.cred_path
+
+    def start_actions(self) -> subprocess.Popen:
+        return self.spawn("actions", action_server_command(str(VENV_BIN / "python"),
+                                                           int(self.cfg["action_port"])))
+
+    def start_replica(self, i: int) -> subprocess.Popen:
+        """Replica i (1-based) on its address and port."""
         cfg = self.cfg
         run_dir: Path = cfg["run_dir"]  # type: ignore[assignment]
-        nginx_conf, cred_path = render(cfg, self.env)
-        self.spawn("actions", action_server_command(str(VENV_BIN / "python"),
-                                                    int(cfg["action_port"])))
+        _, cred_path = self.rendered()
+        host, port = upstreams(cfg)[i - 1]
         cors: list[str] = []
         for origin in cfg["origins"]:  # type: ignore[union-attr]
             cors += ["--cors", origin]
-        for i, port in enumerate(cfg["rasa_ports"], 1):  # type: ignore[arg-type]
-            self.spawn(f"rasa-{i}", [
-                str(VENV_BIN / "python"), "-m", "server",
-                "--credentials", str(cred_path),
-                "--endpoints", str(DEPLOY / "endpoints.prod.yml"),
-                "--out", str(run_dir / f"rasa-{i}"), "--",
-                "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(port), *cors])
-        self.spawn("nginx", [shutil.which("nginx") or "/usr/sbin/nginx",
-                             "-p", str(run_dir), "-c", str(nginx_conf),
-                             "-e", str(run_dir / "nginx-error.log")])
+        return self.spawn(f"rasa-{i}", [
+            str(VENV_BIN / "python"), "-m", "server",
+            "--credentials", str(cred_path),
+            "--endpoints", str(DEPLOY / "endpoints.prod.yml"),
+            "--out", str(run_dir / f"rasa-{i}"), "--",
+            "--model", str(MODEL), "--interface", host, "--port", str(port), *cors])
 
-    def wait_ready(self, timeout: float = 600) -> None:
+    def start_nginx(self) -> subprocess.Popen:
+        run_dir: Path = self.cfg["run_dir"]  # type: ignore[assignment]
+        nginx_conf, _ = self.rendered()
+        return self.spawn("nginx", [shutil.which("nginx") or "/usr/sbin/nginx",
+                                    "-p", str(run_dir), "-c", str(nginx_conf),
+                                    "-e", str(run_dir / "nginx-error.log")])
+
+    def ready_urls(self) -> list[str]:
+        """What answers 200 once everything is up: action server, replicas, nginx."""
         cfg = self.cfg
-        urls = [f"http://127.0.0.1:{cfg['action_port']}/health"]
-        urls += [f"http://127.0.0.1:{p}/" for p in cfg["rasa_ports"]]  # type: ignore[union-attr]
+        urls = [f"http://{cfg['action_host']}:{cfg['action_port']}/health"]
+        urls += [f"http://{h}:{p}/" for h, p in upstreams(cfg)]
         urls.append(f"http://{cfg['host']}:{cfg['port']}/")
+        return urls
+
+    def wait_ready(self, timeout: float = 600,
+                   probe: Callable[[str], bool] | None = None) -> None:
+        """Until every ready_urls() answers 200 (`probe(url)`: True when it does;
+        by default a GET from here)."""
+        probe = probe or _answers
         deadline = time.monotonic() + timeout
-        for url in urls:
+        for url in self.ready_urls():
             while True:
                 for name, proc in self.procs:
                     if proc.poll() is not None:
                         raise RuntimeError(f"{name} exited with {proc.returncode}: see its log")
-                try:
-                    if requests.get(url, timeout=3).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
+                if probe(url):
+                    break
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{url} did not answer within {timeout}s")
                 time.sleep(0.5)
@@ -204,19 +283,8 @@ class Topology:
 
 
 def main() -> int:
-    env = dict(os.environ)
-    for key, value in DEFAULTS.items():
-        env.setdefault(key, value)
-    cfg = config(env)
-    env.setdefault("ACTION_SERVER_URL", f"http://127.0.0.1:{cfg['action_port']}/webhook")
-    # One TensorFlow / OpenMP thread per process: the replicas share the machine's
-    # cores, and more threads per replica only made them compete (docs/performance.md).
-    for var in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
-        env.setdefault(var, "1")
-    # The action server (rasa_sdk reads SANIC_HOST) and the replicas (--interface)
-    # listen on loopback only: nginx is the one door.
-    env.update(SANIC_HOST="127.0.0.1", SQLALCHEMY_SILENCE_UBER_WARNING="1",
-               TF_CPP_MIN_LOG_LEVEL="2")
+    cfg = config(dict(os.environ))
+    env = prepare_env(dict(os.environ), cfg)
     if not MODEL.exists():
         log(f"no trained model at {MODEL}: run `make train` first")
         return 1

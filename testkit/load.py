@@ -167,18 +167,132 @@ async def sio_conversation(base_url: str, session_id: str, turns: list[str], tal
     return expected
 
 
+UNACKNOWLEDGED = "unacknowledged"  # Expected's kind for a turn whose end never arrived
+RESEND_REASONS = ("too_fast", "unavailable")  # refused or failed: not logged, send again
+
+
+def _refused(replies: list[dict]) -> bool:
+    """A refusal or failure notice (content/service.yml): the turn is not in the log."""
+    return any(((r.get("custom") or {}).get("sciaticalm") or {}).get("reason") in RESEND_REASONS
+               for r in replies)
+
+
+async def sio_conversation_resuming(base_url: str, session_id: str, turns: list[str],
+                                    tally: Tally, reply_timeout: float = 90,
+                                    auth: dict | None = None) -> Expected:
+    """sio_conversation for a link that may break: a lost connection does not end
+    the visitor, who connects again (a new engine.io session, through nginx to
+    whichever replica answers), asks for the same session and goes on. A turn
+    answered with a refusal or failure notice ("send it again") is sent again. A
+    turn whose end never arrived is not sent again (a socket.io message has no id,
+    so a resent one could be logged twice): it is in the result as
+    (UNACKNOWLEDGED, text), and the log may hold it at most once, in its place."""
+    received: list[dict] = []
+    confirmed, turn_ended, lost = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    client: socketio.AsyncClient | None = None
+
+    async def connect() -> socketio.AsyncClient:
+        for attempt in range(10):
+            new = socketio.AsyncClient(reconnection=False, request_timeout=60,
+                                       engineio_logger=EIO_LOG)
+            new.on("session_confirm", lambda _: confirmed.set())
+            new.on("bot_uttered", lambda data: received.append(data))
+            new.on("bot_turn_end", lambda _: turn_ended.set())
+            new.on("disconnect", lambda *_: lost.set())
+            confirmed.clear()
+            lost.clear()
+            try:
+                await new.connect(f"{base_url}?visitor={session_id}",
+                                  socketio_path="/socket.io", transports=["polling"],
+                                  wait_timeout=60, auth=auth)
+                await new.emit("session_request", {"session_id": session_id})
+                await asyncio.wait_for(confirmed.wait(), 60)
+                return new
+            except (socketio.exceptions.SocketIOError, asyncio.TimeoutError) as exc:
+                tally.status(f"socket.io connect retry ({type(exc).__name__})")
+                await new.eio.disconnect(abort=True)
+                await asyncio.sleep(min(1 + attempt, 5))
+        raise AssertionError(f"{session_id}: could not connect again")
+
+    expected: Expected = []
+    try:
+        for text in turns:
+            for _attempt in range(30):
+                if client is None:
+                    client = await connect()
+                before = len(received)
+                turn_ended.clear()
+                try:
+                    await client.emit("user_uttered", {"message": text, "session_id": session_id})
+                except socketio.exceptions.SocketIOError:
+                    lost.set()  # not sent: send it again once connected
+                    await client.eio.disconnect(abort=True)
+                    client = None
+                    continue
+                waiters = [asyncio.ensure_future(turn_ended.wait()),
+                           asyncio.ensure_future(lost.wait())]
+                await asyncio.wait(waiters, timeout=reply_timeout,
+                                   return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    waiter.cancel()
+                if turn_ended.is_set():
+                    replies = received[before:]
+                    assert replies, f"{session_id}: no reply to {text!r}"
+                    if _refused(replies):
+                        tally.status("socket.io refused, sent again")
+                        await asyncio.sleep(1)
+                        continue
+                    tally.status("socket.io reply")
+                    tally.turn_done()
+                    expected.append(("user", text))
+                    expected += [("bot", m.get("text")) for m in replies]
+                else:
+                    tally.status("socket.io turn unacknowledged")
+                    expected.append((UNACKNOWLEDGED, text))
+                    await client.eio.disconnect(abort=True)
+                    client = None
+                break
+            else:
+                raise AssertionError(f"{session_id}: {text!r} refused 30 times")
+    finally:
+        if client is not None:
+            await client.eio.disconnect(abort=True)
+    return expected
+
+
+def matches_log(logged: Expected, expected: Expected) -> bool:
+    """The log holds exactly the expected turns, in order, each once; a turn marked
+    UNACKNOWLEDGED may be there (its user event and the bot events after it) or
+    not, at most once, in its place."""
+    i = 0
+    for kind, text in expected:
+        if kind == UNACKNOWLEDGED:
+            if i < len(logged) and logged[i] == ("user", text):
+                i += 1
+                while i < len(logged) and logged[i][0] == "bot":
+                    i += 1
+            continue
+        if i >= len(logged) or logged[i] != (kind, text):
+            return False
+        i += 1
+    return i == len(logged)
+
+
 def run_mixed(base_url: str, rest_senders: list[str], sio_sessions: list[str],
               turns: list[str], tally: Tally,
               during: Callable[[], None] | None = None,
-              sio_auth: dict | None = None) -> dict[str, Expected]:
-    """Run every conversation at once; call `during()` (a fault) while they run."""
+              sio_auth: dict | None = None, sio_resume: bool = False) -> dict[str, Expected]:
+    """Run every conversation at once; call `during()` (a fault) while they run.
+    `sio_resume`: socket.io visitors connect again after a lost connection
+    (sio_conversation_resuming)."""
+    conversation = sio_conversation_resuming if sio_resume else sio_conversation
     results: dict[str, Expected] = {}
     errors: list[BaseException] = []
 
     def sio_thread() -> None:
         async def main() -> None:
             outcomes = await asyncio.gather(
-                *(sio_conversation(base_url, s, turns, tally, auth=sio_auth)
+                *(conversation(base_url, s, turns, tally, auth=sio_auth)
                   for s in sio_sessions),
                 return_exceptions=True)
             for session, outcome in zip(sio_sessions, outcomes, strict=True):

@@ -19,6 +19,22 @@ from testkit.servers import REPO, VENV_BIN, free_port
 PG = dict(host="127.0.0.1", port=5432, user="postgres")
 
 
+def events_many(connect: dict, senders: list[str], types: tuple[str, ...] = ("user", "bot")
+                ) -> dict[str, list[tuple]]:
+    """(type_name, text) of each sender's events in a PostgreSQL log, in order, in one
+    query (`connect`: psycopg2.connect's arguments)."""
+    import json
+
+    out: dict[str, list[tuple]] = {s: [] for s in senders}
+    with psycopg2.connect(**connect) as conn, conn.cursor() as cur:
+        cur.execute("SELECT sender_id, type_name, data FROM events WHERE sender_id = ANY(%s) "
+                    "AND type_name = ANY(%s) ORDER BY id", (senders, list(types)))
+        for sender, type_name, data in cur.fetchall():
+            out[sender].append((type_name, json.loads(data).get("text")))
+    conn.close()
+    return out
+
+
 class ProdTopology:
     def __init__(self, workdir: Path, replicas: int = 2,
                  extra_env: dict[str, str] | None = None) -> None:
@@ -109,16 +125,7 @@ class ProdTopology:
     def events_many(self, senders: list[str], types: tuple[str, ...] = ("user", "bot")
                     ) -> dict[str, list[tuple]]:
         """events() of many senders in one query."""
-        import json
-
-        out: dict[str, list[tuple]] = {s: [] for s in senders}
-        with psycopg2.connect(dbname=self.db_name, **self.pg) as conn, conn.cursor() as cur:
-            cur.execute("SELECT sender_id, type_name, data FROM events WHERE sender_id = ANY(%s) "
-                        "AND type_name = ANY(%s) ORDER BY id", (senders, list(types)))
-            for sender, type_name, data in cur.fetchall():
-                out[sender].append((type_name, json.loads(data).get("text")))
-        conn.close()
-        return out
+        return events_many(dict(self.pg, dbname=self.db_name), senders, types)
 
     def drop_database(self) -> None:
         conn = psycopg2.connect(dbname="postgres", **self.pg)
