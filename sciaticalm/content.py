@@ -93,12 +93,25 @@ def _tuple(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
-def _load_yaml(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+def _load_yaml(path: Path, numbers: dict[str, str] | None = None) -> Any:
+    """A content file; `{helpline_number}`-style placeholders become contact.yml's plain
+    numbers here, so texts that are shown as written (domain.yml's copies, bold
+    calls to action) carry the number without writing it out."""
+    text = path.read_text(encoding="utf-8")
+    for key, number in (numbers or {}).items():
+        text = text.replace(f"{{{key}_number}}", number)
+    return yaml.safe_load(text)
 
 
-def load_topic(path: Path) -> Topic:
-    data = _load_yaml(path)
+def contact_numbers(contact: dict[str, Any]) -> dict[str, str]:
+    """{"helpline": "02380 …", "emergency": "999"}: the plain numbers that fill
+    `{helpline_number}` and `{emergency_number}`."""
+    return {key: str(value["display"]) for key, value in contact.items()
+            if isinstance(value, dict) and "display" in value}
+
+
+def load_topic(path: Path, numbers: dict[str, str] | None = None) -> Topic:
+    data = _load_yaml(path, numbers)
     items = tuple(
         Item(
             topic=data["topic"],
@@ -121,15 +134,17 @@ def load_topic(path: Path) -> Topic:
 
 
 def load_library(content_dir: Path = CONTENT_DIR) -> Library:
-    topics = {name: load_topic(content_dir / f"{name}.yml") for name in TOPIC_FILES}
+    contact = _load_yaml(content_dir / "contact.yml")
+    numbers = contact_numbers(contact)
+    topics = {name: load_topic(content_dir / f"{name}.yml", numbers) for name in TOPIC_FILES}
     plan_file = content_dir / "plan.yml"
     return Library(
         topics=topics,
-        disclaimer=_load_yaml(content_dir / "disclaimer.yml"),
-        contact=_load_yaml(content_dir / "contact.yml"),
-        escalation=_load_yaml(content_dir / "escalation.yml"),
-        menu=_load_yaml(content_dir / "topics.yml"),
-        plan=_load_yaml(plan_file) if plan_file.exists() else {},
+        disclaimer=_load_yaml(content_dir / "disclaimer.yml", numbers),
+        contact=contact,
+        escalation=_load_yaml(content_dir / "escalation.yml", numbers),
+        menu=_load_yaml(content_dir / "topics.yml", numbers),
+        plan=_load_yaml(plan_file, numbers) if plan_file.exists() else {},
     )
 
 
@@ -151,41 +166,67 @@ def _alias_tokens(alias: str) -> tuple[str, ...]:
     return tuple(_tokens(alias))
 
 
-def _alias_in(alias: str, tokens: list[str], joined: str) -> bool:
+@dataclass(frozen=True)
+class _Message:
+    """A message's tokens, ready for alias lookups: the joined form for exact phrases and,
+    for typos, where each first letter starts a token (a typo keeps the first letter,
+    so only those places can start a near miss)."""
+
+    tokens: list[str]
+    joined: str
+    starts: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, text: str) -> _Message:
+        tokens = _tokens(text)
+        starts: dict[str, list[int]] = {}
+        for i, token in enumerate(tokens):
+            starts.setdefault(token[0], []).append(i)
+        return cls(tokens, f" {' '.join(tokens)} ", starts)
+
+
+def _alias_in(alias: str, message: _Message) -> bool:
     alias_tokens = _alias_tokens(alias)
     if not alias_tokens:
         return False
     n = len(alias_tokens)
-    if f" {' '.join(alias_tokens)} " in joined:
+    target = " ".join(alias_tokens)
+    if f" {target} " in message.joined:
         return True
     # Typos: compare n-grams of the message with the alias.
     if n == 1 and len(alias_tokens[0]) < 5:
         return False
-    target = " ".join(alias_tokens)
-    for i in range(len(tokens) - n + 1):
+    tokens = message.tokens
+    for i in message.starts.get(target[0], ()):
         words = tokens[i : i + n]
+        if len(words) < n:
+            break
         gram = " ".join(words)
-        # A typo keeps the first letter and about the length (and this check is cheap:
-        # difflib below is what a turn's CPU would otherwise go on).
-        if gram[0] != target[0] or abs(len(gram) - len(target)) > 2:
+        # A typo keeps about the length (and this check is cheap: difflib below is
+        # what a turn's CPU would otherwise go on).
+        if abs(len(gram) - len(target)) > 2:
             continue
         # Word by word too: "stretches help" is no typo of "hip stretches".
-        if difflib.SequenceMatcher(None, gram, target).ratio() >= 0.85 and all(
-                difflib.SequenceMatcher(None, w, a).ratio() >= 0.7
-                for w, a in zip(words, alias_tokens, strict=True)):
+        if _similar(gram, target, 0.85) and all(
+                _similar(w, a, 0.7) for w, a in zip(words, alias_tokens, strict=True)):
             return True
     return False
+
+
+def _similar(a: str, b: str, at_least: float) -> bool:
+    """difflib's ratio() >= at_least, asking its cheap upper bound (shared letters) first."""
+    matcher = difflib.SequenceMatcher(None, a, b)
+    return matcher.quick_ratio() >= at_least and matcher.ratio() >= at_least
 
 
 def find_items(topic: Topic, text: str | None) -> list[Item]:
     """The items whose alias (or title) appears in the text, in content order."""
     if not text:
         return []
-    tokens = _tokens(text)
-    joined = f" {' '.join(tokens)} "
+    message = _Message.of(text)
     found = []
     for item in topic.items:
         names = (*item.aliases, item.title.lower())
-        if any(_alias_in(alias, tokens, joined) for alias in names):
+        if any(_alias_in(alias, message) for alias in names):
             found.append(item)
     return found

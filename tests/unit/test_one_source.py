@@ -38,6 +38,21 @@ def test_every_written_out_help_line_is_the_one_in_content() -> None:
     assert not wrong, wrong
 
 
+def test_content_writes_the_numbers_out_only_in_contact() -> None:
+    """Other content files say {helpline_number}, filled in when the library loads."""
+    from sciaticalm.content import library
+
+    written = [p.name for p in sorted((REPO / "content").glob("*.yml"))
+               if p.name != "contact.yml" and (DISPLAY.search(p.read_text(encoding="utf-8"))
+                                               or TEL.search(p.read_text(encoding="utf-8")))]
+    assert written == [], written
+    lib = library()
+    display = CONTACT["helpline"]["display"]
+    assert display in lib.escalation["urgent"]["action"]
+    assert display in lib.topic("professional_help").intro
+    assert all("_number}" not in item.detail for item in lib.topic("professional_help").items)
+
+
 def test_code_never_writes_the_help_line_out() -> None:
     display = CONTACT["helpline"]["display"]
     written = [str(p.relative_to(REPO)) for p in copies()
