@@ -46,40 +46,33 @@ class Plan:
         return [c.id for c in self.contributors]
 
 
+# What each answer says about the contributors: (question, answers, contributor, points,
+# reason), applied in this order (a contributor's reasons keep it).
+SCORING: tuple[tuple[str, tuple[str, ...], str, int, str], ...] = (
+    ("load_change", ("yes",), "training_load", 3, "load_change_yes"),
+    ("pain_onset", ("after", "next_day"), "training_load", 1, "onset_after"),
+    ("shoe_age", ("old",), "footwear", 3, "shoe_old"),
+    ("shoe_age", ("mid",), "footwear", 1, "shoe_mid"),
+    ("shoe_age", ("unsure",), "footwear", 1, "shoe_unsure"),
+    ("foot_strike", ("heel",), "running_form", 3, "heel"),
+    ("foot_strike", ("unsure",), "running_form", 1, "strike_unsure"),
+    ("pain_onset", ("during",), "running_form", 1, "onset_during"),
+    ("pain_onset", ("during",), "core_strength", 1, "onset_during"),
+    ("strength_work", ("none",), "core_strength", 3, "strength_none"),
+    ("strength_work", ("sometimes",), "core_strength", 2, "strength_sometimes"),
+    ("pain_onset", ("constant",), "see_professional", 3, "onset_constant"),
+    ("urgent_screen", ("unsure",), "see_professional", 3, "screen_unsure"),
+)
+
+
 def score_contributors(a: Answers) -> list[Contributor]:
     """Contributors with a score above zero, strongest first."""
     scores: dict[str, int] = dict.fromkeys(ORDER, 0)
     reasons: dict[str, list[str]] = {k: [] for k in ORDER}
-
-    def add(contributor: str, points: int, reason: str) -> None:
-        scores[contributor] += points
-        reasons[contributor].append(reason)
-
-    if a.load_change == "yes":
-        add("training_load", 3, "load_change_yes")
-    if a.pain_onset in ("after", "next_day"):
-        add("training_load", 1, "onset_after")
-    if a.shoe_age == "old":
-        add("footwear", 3, "shoe_old")
-    elif a.shoe_age == "mid":
-        add("footwear", 1, "shoe_mid")
-    elif a.shoe_age == "unsure":
-        add("footwear", 1, "shoe_unsure")
-    if a.foot_strike == "heel":
-        add("running_form", 3, "heel")
-    elif a.foot_strike == "unsure":
-        add("running_form", 1, "strike_unsure")
-    if a.pain_onset == "during":
-        add("running_form", 1, "onset_during")
-        add("core_strength", 1, "onset_during")
-    if a.strength_work == "none":
-        add("core_strength", 3, "strength_none")
-    elif a.strength_work == "sometimes":
-        add("core_strength", 2, "strength_sometimes")
-    if a.pain_onset == "constant":
-        add("see_professional", 3, "onset_constant")
-    if a.urgent_screen == "unsure":
-        add("see_professional", 3, "screen_unsure")
+    for question, answers, contributor, points, reason in SCORING:
+        if getattr(a, question) in answers:
+            scores[contributor] += points
+            reasons[contributor].append(reason)
     ranked = sorted(
         (c for c in ORDER if scores[c] > 0), key=lambda c: (-scores[c], ORDER.index(c))
     )
