@@ -161,72 +161,84 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower().replace("\u2019", "'"))
 
 
-@lru_cache(maxsize=4096)
-def _alias_tokens(alias: str) -> tuple[str, ...]:
-    return tuple(_tokens(alias))
-
-
 @dataclass(frozen=True)
+class _Alias:
+    """An alias (or title) as its tokens and their joined form."""
+
+    tokens: tuple[str, ...]
+    target: str
+
+    @property
+    def typo_tolerant(self) -> bool:
+        """A short single word ("leg", "hip") must match exactly."""
+        return len(self.tokens) > 1 or len(self.target) >= 5
+
+
+@lru_cache(maxsize=64)
+def _aliases(topic: Topic) -> tuple[tuple[Item, tuple[_Alias, ...]], ...]:
+    """Each item of the topic with its aliases and title, tokenised once."""
+    out = []
+    for item in topic.items:
+        aliases = []
+        for name in (*item.aliases, item.title.lower()):
+            tokens = tuple(_tokens(name))
+            if tokens:
+                aliases.append(_Alias(tokens, " ".join(tokens)))
+        out.append((item, tuple(aliases)))
+    return tuple(out)
+
+
 class _Message:
-    """A message's tokens, ready for alias lookups: the joined form for exact phrases and,
+    """A message's tokens, ready for alias lookups: its n-grams for exact phrases and,
     for typos, where each first letter starts a token (a typo keeps the first letter,
     so only those places can start a near miss)."""
 
-    tokens: list[str]
-    joined: str
-    starts: dict[str, list[int]]
+    def __init__(self, text: str) -> None:
+        self.tokens = _tokens(text)
+        self.starts: dict[str, list[int]] = {}
+        for i, token in enumerate(self.tokens):
+            self.starts.setdefault(token[0], []).append(i)
+        self._grams: dict[int, set[str]] = {}
 
-    @classmethod
-    def of(cls, text: str) -> _Message:
-        tokens = _tokens(text)
-        starts: dict[str, list[int]] = {}
-        for i, token in enumerate(tokens):
-            starts.setdefault(token[0], []).append(i)
-        return cls(tokens, f" {' '.join(tokens)} ", starts)
+    def has_phrase(self, alias: _Alias) -> bool:
+        n = len(alias.tokens)
+        if n not in self._grams:
+            self._grams[n] = {" ".join(self.tokens[i : i + n])
+                              for i in range(len(self.tokens) - n + 1)}
+        return alias.target in self._grams[n]
 
-
-def _alias_in(alias: str, message: _Message) -> bool:
-    alias_tokens = _alias_tokens(alias)
-    if not alias_tokens:
+    def has_near_miss(self, alias: _Alias) -> bool:
+        n, target = len(alias.tokens), alias.target
+        for i in self.starts.get(target[0], ()):
+            words = self.tokens[i : i + n]
+            if len(words) < n:
+                break
+            gram = " ".join(words)
+            # A typo keeps about the length (and this check is cheap: difflib below is
+            # what a turn's CPU would otherwise go on).
+            if abs(len(gram) - len(target)) > 2:
+                continue
+            # Word by word too: "stretches help" is no typo of "hip stretches".
+            if _similar(gram, target, 0.85) and all(
+                    _similar(w, a, 0.7) for w, a in zip(words, alias.tokens, strict=True)):
+                return True
         return False
-    n = len(alias_tokens)
-    target = " ".join(alias_tokens)
-    if f" {target} " in message.joined:
-        return True
-    # Typos: compare n-grams of the message with the alias.
-    if n == 1 and len(alias_tokens[0]) < 5:
-        return False
-    tokens = message.tokens
-    for i in message.starts.get(target[0], ()):
-        words = tokens[i : i + n]
-        if len(words) < n:
-            break
-        gram = " ".join(words)
-        # A typo keeps about the length (and this check is cheap: difflib below is
-        # what a turn's CPU would otherwise go on).
-        if abs(len(gram) - len(target)) > 2:
-            continue
-        # Word by word too: "stretches help" is no typo of "hip stretches".
-        if _similar(gram, target, 0.85) and all(
-                _similar(w, a, 0.7) for w, a in zip(words, alias_tokens, strict=True)):
-            return True
-    return False
 
 
+@lru_cache(maxsize=65_536)
 def _similar(a: str, b: str, at_least: float) -> bool:
-    """difflib's ratio() >= at_least, asking its cheap upper bound (shared letters) first."""
+    """difflib's ratio() >= at_least, asking its cheap upper bound (shared letters) first;
+    remembered, since visitors' words and the aliases recur from message to message."""
     matcher = difflib.SequenceMatcher(None, a, b)
     return matcher.quick_ratio() >= at_least and matcher.ratio() >= at_least
 
 
 def find_items(topic: Topic, text: str | None) -> list[Item]:
-    """The items whose alias (or title) appears in the text, in content order."""
+    """The items whose alias (or title) appears in the text, typos tolerated, in content
+    order."""
     if not text:
         return []
-    message = _Message.of(text)
-    found = []
-    for item in topic.items:
-        names = (*item.aliases, item.title.lower())
-        if any(_alias_in(alias, message) for alias in names):
-            found.append(item)
-    return found
+    message = _Message(text)
+    return [item for item, aliases in _aliases(topic)
+            if any(message.has_phrase(a) or (a.typo_tolerant and message.has_near_miss(a))
+                   for a in aliases)]
