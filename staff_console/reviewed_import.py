@@ -63,6 +63,17 @@ def nlu_examples(text: str) -> dict[str, list[str]]:
     return out
 
 
+def _is_new(known: dict[str, str], key: str, label: str, merge: Merge, clash: str) -> bool:
+    """Whether an exported example is new (then it is known from now on); one the
+    repository already has under another label is reported as `clash` + that label."""
+    if key not in known:
+        known[key] = label
+        return True
+    if known[key] != label:
+        merge.skipped.append(f"{clash} {known[key]}")
+    return False
+
+
 def merge_nlu(export: str, reviewed: str, others: list[str], merge: Merge) -> str:
     """The new data/nlu/reviewed.yml: `reviewed` (its current text, "" if none) plus
     the export's examples that no NLU file of the repository has yet."""
@@ -74,13 +85,9 @@ def merge_nlu(export: str, reviewed: str, others: list[str], merge: Merge) -> st
                 known.setdefault(dedupe_key(plain(ex)), intent)
     for intent, examples in sorted(nlu_examples(export).items()):
         for ex in examples:
-            key = dedupe_key(plain(ex))
-            if key in known:
-                if known[key] != intent:
-                    merge.skipped.append(f"NLU {ex!r} ({intent}): already an example of "
-                                         f"{known[key]}")
+            if not _is_new(known, dedupe_key(plain(ex)), intent, merge,
+                           f"NLU {ex!r} ({intent}): already an example of"):
                 continue
-            known[key] = intent
             current.setdefault(intent, []).append(ex)
             merge.added["nlu"].append(f"{intent}: {ex}")
     return nlu_yaml(current)
@@ -106,13 +113,9 @@ def merge_triage(export: str, reviewed: str, others: list[str], merge: Merge) ->
         text, tier = str(case.get("text", "")), case.get("tier")
         if not text or tier not in ("emergency", "urgent", "none"):
             raise ImportError_(f"a triage case needs a text and a tier: {case!r:.80}")
-        key = dedupe_key(text)
-        if key in known:
-            if known[key] != tier:
-                merge.skipped.append(f"triage {text!r} ({tier}): already a case of tier "
-                                     f"{known[key]}")
+        if not _is_new(known, dedupe_key(text), str(tier), merge,
+                       f"triage {text!r} ({tier}): already a case of tier"):
             continue
-        known[key] = tier
         current.append({"text": text, "tier": tier, "signs": list(case.get("signs") or []),
                         "e2e": bool(case.get("e2e"))})
         merge.added["triage"].append(f"{tier}: {text}")

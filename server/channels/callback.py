@@ -47,11 +47,8 @@ class PartnerCallbackOutput(CallbackOutput):
 
 
 class PartnerCallbackInput(CallbackInput):
-    """POST /webhooks/callback/webhook with a partner key; replies go to the URL."""
-
-    @classmethod
-    def name(cls) -> str:
-        return "callback"
+    """POST /webhooks/callback/webhook with a partner key; replies go to the URL
+    (Rasa's own channel name, `callback`)."""
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:

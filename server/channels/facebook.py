@@ -98,9 +98,7 @@ class SciaticalmMessenger(Messenger):
 
 
 class SciaticalmFacebookInput(FacebookInput):
-    @classmethod
-    def name(cls) -> str:
-        return "facebook"
+    """Messenger through the admission pipeline (Rasa's own channel name, `facebook`)."""
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:

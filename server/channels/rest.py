@@ -49,11 +49,7 @@ from server.channels.admission import (
 
 
 class RestInput(RasaRestInput):
-    """Rasa's REST channel through the admission pipeline."""
-
-    @classmethod
-    def name(cls) -> str:
-        return "rest"
+    """Rasa's REST channel through the admission pipeline (its name stays `rest`)."""
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:

@@ -100,9 +100,8 @@ class SciaticalmTelegramOutput(TelegramOutput):
 
 
 class SciaticalmTelegramInput(TelegramInput):
-    @classmethod
-    def name(cls) -> str:
-        return "telegram"
+    """Telegram through the admission pipeline, only with its secret token (Rasa's own
+    channel name, `telegram`)."""
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:

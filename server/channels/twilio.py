@@ -121,9 +121,8 @@ def valid_twilio_signature(auth_token: str | None, url: str, params: dict[str, s
 
 
 class SciaticalmTwilioInput(TwilioInput):
-    @classmethod
-    def name(cls) -> str:
-        return "twilio"
+    """SMS and WhatsApp through the admission pipeline, signatures checked (Rasa's own
+    channel name, `twilio`)."""
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -144,6 +145,16 @@ def signed_in() -> Callable[[FlaskClient, tuple[str, str]], None]:
     return sign_in
 
 
+def assert_signed_out_after(env: Env, seconds: float) -> None:
+    """A reviewer signed in on `env` is sent back to the login page `seconds` later."""
+    c = env.client()
+    sign_in(c, REVIEWER)
+    assert c.get("/").status_code == 200
+    time.sleep(seconds)
+    resp = c.get("/")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
 def build_inbox_env(databases: Databases, backend: str, **overrides: object) -> Env:
     """`build_env` plus the Inbox conversations (tests/console/inbox_log.py)."""
     from tests.console.inbox_log import write_inbox_log
@@ -160,6 +171,15 @@ def inbox_env(request: pytest.FixtureRequest, databases: Databases) -> Iterator[
     env = build_inbox_env(databases, request.param)
     yield env
     env.engine.dispose()
+
+
+def serve_console(build: Callable[..., Env], request: pytest.FixtureRequest,
+                  databases: Databases, log_dir: Path) -> Iterator[tuple[Env, str]]:
+    """For a browser test's fixture: the console served on `build`'s environment for the
+    fixture's backend parameter, as (env, URL)."""
+    env = build(databases, request.param)
+    with console_served(env, log_dir) as url:
+        yield env, url
 
 
 @contextmanager

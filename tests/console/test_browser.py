@@ -11,7 +11,7 @@ import requests
 import sqlalchemy as sa
 
 from staff_console import tables as t
-from tests.console.conftest import REVIEWER, Env, build_env, console_served
+from tests.console.conftest import REVIEWER, Env, build_env, serve_console
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -25,9 +25,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium n
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def served(request, databases, tmp_path) -> Iterator[tuple[Env, str]]:
-    env = build_env(databases, request.param)
-    with console_served(env, tmp_path) as url:
-        yield env, url
+    yield from serve_console(build_env, request, databases, tmp_path)
 
 
 def test_sign_in_filter_open_review(served):

@@ -17,7 +17,14 @@ import sqlalchemy as sa
 
 from staff_console import tables as t
 from staff_console.db import make_engine
-from tests.console.conftest import ADMIN, REVIEWER, build_env, csrf_token, sign_in
+from tests.console.conftest import (
+    ADMIN,
+    REVIEWER,
+    assert_signed_out_after,
+    build_env,
+    csrf_token,
+    sign_in,
+)
 
 
 @contextmanager
@@ -130,12 +137,7 @@ def test_a_password_change_ends_a_copied_cookie_too(fresh):
 def test_idle_sessions_end(databases):
     env = build_env(databases, "sqlite", session_idle_minutes=0.01)  # 0.6 s
     try:
-        c = env.client()
-        sign_in(c, REVIEWER)
-        assert c.get("/").status_code == 200
-        time.sleep(1.0)
-        resp = c.get("/")
-        assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+        assert_signed_out_after(env, 1.0)
         with env.engine.connect() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(t.sessions)
                                 ).scalar_one() == 0

@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from testkit.case_files import load_cases
-from tests.console.conftest import ADMIN, REVIEWER, Env, build_inbox_env, console_served
+from tests.console.conftest import ADMIN, REVIEWER, Env, build_inbox_env, serve_console
 from tests.console.inbox_log import NUMB_FOOT, REVIEW, SHOES
 from tests.console.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO
 
@@ -36,9 +36,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium n
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def served(request, databases, tmp_path) -> Iterator[tuple[Env, str]]:
-    env = build_inbox_env(databases, request.param)
-    with console_served(env, tmp_path) as url:
-        yield env, url
+    yield from serve_console(build_inbox_env, request, databases, tmp_path)
 
 
 def sign_in(page, url: str, user: tuple[str, str]) -> None:

@@ -73,21 +73,25 @@ def _new_widget_page(
     return page, widget
 
 
-@pytest.fixture
-def widget(browser: Browser, stack: Any, site_url: str) -> Iterator[Widget]:
-    """A fresh desktop browser context on the demo page (empty sessionStorage)."""
-    page, w = _new_widget_page(browser, stack, DESKTOP)
+def _widget_on_demo_page(browser: Browser, stack: Any, site_url: str,
+                         options: dict[str, Any]) -> Iterator[Widget]:
+    """A fresh browser context on the demo page (empty sessionStorage); after the test, no
+    JavaScript error may have been raised on it."""
+    page, w = _new_widget_page(browser, stack, options)
     page.goto(f"{site_url}/")
     yield w
     page.context.close()
     assert not w.errors, f"JavaScript errors on the page: {w.errors}"
+
+
+@pytest.fixture
+def widget(browser: Browser, stack: Any, site_url: str) -> Iterator[Widget]:
+    """The widget on a desktop-sized page."""
+    yield from _widget_on_demo_page(browser, stack, site_url, DESKTOP)
 
 
 @pytest.fixture
 def phone_widget(browser: Browser, stack: Any, site_url: str) -> Iterator[Widget]:
-    page, w = _new_widget_page(browser, stack, PHONE)
-    page.goto(f"{site_url}/")
-    yield w
-    page.context.close()
-    assert not w.errors, f"JavaScript errors on the page: {w.errors}"
+    """The widget on a phone-sized page."""
+    yield from _widget_on_demo_page(browser, stack, site_url, PHONE)
 
