@@ -25,7 +25,9 @@ Rasa starts:
 - metrics: GET /metrics on Rasa's app (Prometheus text) and each turn's outcome
   (escalation tier, safety question, fallbacks) read from its events; turns,
   latency and refusals are counted by the admission pipeline, log errors by
-  strict_store (docs/deployment.md, "Metrics").
+  strict_store (docs/deployment.md, "Metrics");
+- warm_up: Rasa does its first-use work (TensorFlow tracing, the reply validator,
+  the readers' tables) while it starts, so the first visitor's turn is ordinary.
 
 """
 
@@ -46,6 +48,7 @@ def install() -> None:
         session_carry,
         sqlite_store,
         strict_store,
+        warm_up,
     )
 
     action_outage.install()
@@ -61,3 +64,4 @@ def install() -> None:
     session_carry.install()
     feedback.install()
     metrics.install()
+    warm_up.install()
