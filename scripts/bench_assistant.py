@@ -1,9 +1,10 @@
 """Benchmark of the embedded default (one Rasa server, one action server, SQLite).
 
-Measures the red-flag detector's throughput, server start-up time, REST
-round-trip latency (sequential and with concurrent clients), resident memory
-of each process, and the last model training time; writes the results into
-docs/performance.md between markers. Run with `make bench` (not a test).
+Measures the red-flag detector's throughput, server start-up time, the first
+answers after start-up, REST round-trip latency (sequential and with concurrent
+clients, on a few repeated messages and on messages the server has never seen),
+resident memory of each process, and the last model training time; writes the
+results into docs/performance.md between markers. Run with `make bench` (not a test).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import uuid
 from pathlib import Path
 
 import requests
+import yaml
 from perfdoc import write_section
 
 from sciaticalm.triage import default_detector
@@ -27,6 +29,23 @@ from testkit.servers import REPO, rasa_stack
 MESSAGES = ["hello", "what stretches help my back?", "how do I do a plank?",
             "are my trainers the problem?", "how quickly can I build my mileage?",
             "both my legs are numb", "thanks, bye"]
+
+
+#: Messages no process has seen before (the held-out NLU sets): every real visitor's
+#: message is new, so per-text caches (the sentence encoder's) do not help them.
+FRESH_SOURCES = ["tests/nlu_holdout.yml", "tests/nlu_holdout_blind_r2.yml"]
+
+
+def fresh_messages(limit: int) -> list[str]:
+    """Up to `limit` distinct texts from the held-out sets, in a fixed order."""
+    seen: dict[str, None] = {}
+    for name in FRESH_SOURCES:
+        for block in yaml.safe_load((REPO / name).read_text(encoding="utf-8"))["nlu"]:
+            for line in block["examples"].splitlines():
+                text = line.strip()[2:].strip() if line.strip().startswith("- ") else ""
+                if text and text not in MESSAGES:
+                    seen[text] = None
+    return list(seen)[:limit]
 
 
 def rss_mb(pid: int) -> float:
@@ -59,20 +78,27 @@ def detector_throughput(n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def conversation(url: str, turns: int) -> list[float]:
+def conversation(url: str, turns: int, messages: list[str] = MESSAGES) -> list[float]:
     sender = f"bench-{uuid.uuid4()}"
     latencies = []
     with requests.Session() as session:
         for i in range(turns):
             start = time.perf_counter()
-            message = MESSAGES[i % len(MESSAGES)]
+            message = messages[i % len(messages)]
             resp = session.post(url, json={"sender": sender, "message": message}, timeout=60)
             resp.raise_for_status()
             latencies.append((time.perf_counter() - start) * 1000)
     return latencies
 
 
-def run(turns: int, concurrency: list[int]) -> str:
+def latency_row(label: str, clients: int, results: list[list[float]], elapsed: float) -> str:
+    lat = [x for r in results for x in r]
+    return (f"| {label} | {clients} | {len(lat)} | {len(lat) / elapsed:.1f} | "
+            f"{statistics.median(lat):.0f} | {percentile(lat, 95):.0f} | "
+            f"{percentile(lat, 99):.0f} |")
+
+
+def run(turns: int, concurrency: list[int], fresh: int) -> str:
     rows = [f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
             f"{os.cpu_count()} cores by `scripts/bench_assistant.py`.", ""]
     rate = detector_throughput(2000)
@@ -83,19 +109,24 @@ def run(turns: int, concurrency: list[int]) -> str:
             startup = time.perf_counter() - start
             rows.append(f"- Start-up of action server + Rasa server until both answer: "
                         f"{startup:.1f} s.")
-            conversation(stack.rest_url, 5)  # warm-up
-            rows += ["", "| clients | turns | msg/s | p50 ms | p95 ms | p99 ms |",
-                     "| --- | --- | --- | --- | --- | --- |"]
+            first = conversation(stack.rest_url, 5)  # also the warm-up for the table
+            rows.append("- First answers after start-up (one conversation, ms): "
+                        + ", ".join(f"{x:.0f}" for x in first) + ".")
+            rows += ["", "| messages | clients | turns | msg/s | p50 ms | p95 ms | p99 ms |",
+                     "| --- | --- | --- | --- | --- | --- | --- |"]
             for clients in concurrency:
                 start = time.perf_counter()
                 with concurrent.futures.ThreadPoolExecutor(clients) as pool:
                     results = list(pool.map(lambda _: conversation(stack.rest_url, turns),
                                             range(clients)))
-                elapsed = time.perf_counter() - start
-                lat = [x for r in results for x in r]
-                rows.append(f"| {clients} | {len(lat)} | {len(lat) / elapsed:.1f} | "
-                            f"{statistics.median(lat):.0f} | {percentile(lat, 95):.0f} | "
-                            f"{percentile(lat, 99):.0f} |")
+                rows.append(latency_row(f"{len(MESSAGES)} repeated", clients, results,
+                                        time.perf_counter() - start))
+            new = fresh_messages(fresh)
+            start = time.perf_counter()
+            results = [conversation(stack.rest_url, len(new[i:i + 10]), new[i:i + 10])
+                       for i in range(0, len(new), 10)]
+            rows.append(latency_row("each new (held-out sets)", 1, results,
+                                    time.perf_counter() - start))
             actions_mb = rss_mb(stack.action_proc.pid) if stack.action_proc else 0.0
             rows += ["", f"- Resident memory after the runs above: Rasa server "
                      f"{rss_mb(stack.rasa_proc.pid):.0f} MB, action server {actions_mb:.0f} MB."]
@@ -113,8 +144,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=20)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--fresh", type=int, default=200, help="new messages, one client")
     args = parser.parse_args()
-    section = run(args.turns, args.concurrency)
+    section = run(args.turns, args.concurrency, args.fresh)
     print(section)
     write(section)
 
