@@ -43,6 +43,7 @@ import requests
 import yaml
 
 from actions import action_server_command
+from server.launch import thread_defaults
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy"
@@ -135,8 +136,7 @@ def prepare_env(env: dict[str, str], cfg: dict[str, object]) -> dict[str, str]:
                    f"http://{cfg['action_host']}:{cfg['action_port']}/webhook")
     # One TensorFlow / OpenMP thread per process: the replicas share the machine's
     # cores, and more threads per replica only made them compete (docs/performance.md).
-    for var in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
-        env.setdefault(var, "1")
+    thread_defaults(env)
     # The action server (rasa_sdk reads SANIC_HOST) and the replicas (--interface)
     # listen on their own address only (loopback by default): nginx is the one door.
     env.update(SANIC_HOST=str(cfg["action_host"]), SQLALCHEMY_SILENCE_UBER_WARNING="1",

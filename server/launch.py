@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,12 @@ SWITCHES = [
     Switch("callback", "server.channels.callback.PartnerCallbackInput",
            required={"url": "CALLBACK_URL", "token": "CALLBACK_TOKEN"}),
 ]
+#: One TensorFlow and one OpenMP/OpenBLAS thread per Rasa process unless the environment
+#: says otherwise: on a shared machine more threads per process only compete for the
+#: same cores (docs/performance.md, "One thread per process"). Every topology starts
+#: Rasa here; deploy/launch.py and the container entry point give the same to each process.
+ONE_THREAD_PER_PROCESS = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
+                          "OMP_NUM_THREADS": "1"}
 BROKER_URL_ENV = "RABBITMQ_URL"
 BROKER_QUEUE_ENV = "RABBITMQ_QUEUE"
 DEFAULT_QUEUE = "sciaticalm_events"
@@ -118,6 +124,12 @@ def effective(credentials: dict[str, Any], endpoints: dict[str, Any],
     return credentials, endpoints, report
 
 
+def thread_defaults(env: MutableMapping[str, str]) -> None:
+    """Set ONE_THREAD_PER_PROCESS's variables that `env` does not set already."""
+    for key, value in ONE_THREAD_PER_PROCESS.items():
+        env.setdefault(key, value)
+
+
 def _load(path: Path) -> dict[str, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
     return data if isinstance(data, dict) else {}
@@ -139,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="write the files, print, exit")
     parser.add_argument("rasa_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
+    thread_defaults(os.environ)  # before TensorFlow and NumPy are imported (run_rasa)
     credentials, endpoints, report = effective(
         _load(args.credentials), _load(args.endpoints), os.environ)
     out_credentials = args.out / "credentials.effective.yml"

@@ -23,6 +23,7 @@ import yaml
 
 from actions import action_server_command
 from deploy.launch import DEFAULTS, DEPLOY, MODEL, REPO, VENV_BIN, config
+from server.launch import thread_defaults
 
 #: The container ports (the Kubernetes manifests and the Containerfile use the same).
 PORTS = {"rasa": 5005, "actions": 5055, "console": 8001}
@@ -36,8 +37,7 @@ def environment(env: dict[str, str]) -> dict[str, str]:
     env = dict(env)
     for key, value in DEFAULTS.items():
         env.setdefault(key, value)
-    for var in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
-        env.setdefault(var, "1")
+    thread_defaults(env)
     env.setdefault("ACTION_SERVER_URL", f"http://127.0.0.1:{PORTS['actions']}/webhook")
     env.update(SANIC_HOST=INTERFACE, SQLALCHEMY_SILENCE_UBER_WARNING="1",
                TF_CPP_MIN_LOG_LEVEL="2")
