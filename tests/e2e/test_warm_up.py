@@ -1,6 +1,6 @@
-"""The Rasa server does its first-use work while it starts (server/runtime/warm_up.py)
-and the action server reads content/ while it starts (rasa_sdk_plugins/warm_up.py);
-neither leaves anything in the conversation log."""
+"""The real Rasa server does its first-use work while it starts (server/runtime/warm_up.py)
+and leaves nothing of it in the conversation log. The action server's plugin, which reads
+content/ while it starts, is tested in tests/unit/test_action_server_warm_up.py."""
 
 from __future__ import annotations
 
