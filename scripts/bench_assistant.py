@@ -20,10 +20,10 @@ import uuid
 from pathlib import Path
 
 import requests
-import yaml
 from perfdoc import write_section
 
 from sciaticalm.triage import default_detector
+from staff_console.reviewed_import import nlu_examples
 from testkit.servers import REPO, rasa_stack
 
 MESSAGES = ["hello", "what stretches help my back?", "how do I do a plank?",
@@ -40,11 +40,8 @@ def fresh_messages(limit: int) -> list[str]:
     """Up to `limit` distinct texts from the held-out sets, in a fixed order."""
     seen: dict[str, None] = {}
     for name in FRESH_SOURCES:
-        for block in yaml.safe_load((REPO / name).read_text(encoding="utf-8"))["nlu"]:
-            for line in block["examples"].splitlines():
-                text = line.strip()[2:].strip() if line.strip().startswith("- ") else ""
-                if text and text not in MESSAGES:
-                    seen[text] = None
+        for examples in nlu_examples((REPO / name).read_text(encoding="utf-8")).values():
+            seen.update((text, None) for text in examples if text and text not in MESSAGES)
     return list(seen)[:limit]
 
 
