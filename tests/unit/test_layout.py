@@ -69,7 +69,7 @@ def test_the_action_server_loads_neither_spacy_nor_tensorflow() -> None:
             "    importlib.import_module('actions.' + m.name)\n"
             "rasa_sdk.plugin.plugin_manager()\n"  # imports rasa_sdk_plugins (metrics, warm_up)
             "assert {'rasa_sdk_plugins.metrics', 'rasa_sdk_plugins.warm_up'} <= set(sys.modules)\n"
-            "heavy = ('spacy', 'tensorflow', 'thinc', 'rasa')\n"
+            "heavy = ('spacy', 'tensorflow', 'thinc', 'rasa', 'onnxruntime', 'onnx')\n"
             "print(sorted(n for n in heavy if n in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=REPO)
