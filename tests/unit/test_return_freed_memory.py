@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from server.runtime.warm_up import return_freed_memory
+from testkit.servers import rss_kib
 
 
 def resident_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS in /proc/self/status")
+    return rss_kib(os.getpid()) / 1024
 
 
 def test_freed_heap_memory_is_returned() -> None:
