@@ -77,6 +77,10 @@ class _Builder:
         return self.op("Gemm", x, self.constant(f"{name}.weight", self.weights[f"{name}.weight"]),
                        self.constant(f"{name}.bias", self.weights[f"{name}.bias"]), transB=1)
 
+    def heads(self, x: str, name: str, split: str, perm: list[int]) -> str:
+        """A projection of x split into (heads, n, head size), or (heads, head size, n)."""
+        return self.op("Transpose", self.op("Reshape", self.linear(x, name), split), perm=perm)
+
     def layer_norm(self, x: str, name: str) -> str:
         return self.op("LayerNormalization", x,
                        self.constant(f"{name}.weight", self.weights[f"{name}.weight"]),
@@ -111,12 +115,9 @@ def bert_graph(weights: Mapping[str, np.ndarray]) -> Graph:
     x = b.layer_norm(x, "embeddings.LayerNorm")
     for i in range(LAYERS):
         p = f"encoder.layer.{i}"
-
-        def heads(name: str, perm: list[int], x: str = x, p: str = p) -> str:
-            return b.op("Transpose", b.op("Reshape", b.linear(x, f"{p}.attention.self.{name}"),
-                                          split), perm=perm)
-
-        q, k, v = heads("query", [1, 0, 2]), heads("key", [1, 2, 0]), heads("value", [1, 0, 2])
+        q = b.heads(x, f"{p}.attention.self.query", split, [1, 0, 2])
+        k = b.heads(x, f"{p}.attention.self.key", split, [1, 2, 0])  # transposed for q @ k
+        v = b.heads(x, f"{p}.attention.self.value", split, [1, 0, 2])
         attention = b.op("Softmax", b.op("Mul", b.op("MatMul", q, k), scale), axis=-1)
         context = b.op("Reshape", b.op("Transpose", b.op("MatMul", attention, v),
                                        perm=[1, 0, 2]), merge)
