@@ -33,8 +33,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +46,12 @@ WINDOW_EVENTS = 60
 HISTORY_SLOTS = frozenset({"safety_question"})
 #: Event types of which only the latest before the window still shapes the state.
 LATEST_OF_TYPE = (("active_loop",), ("pause", "resume"), ("restart", "reset_slots"))
+#: The row types the snapshot is chosen from.
+SHAPING_TYPES = ("slot", *itertools.chain.from_iterable(LATEST_OF_TYPE))
 LOADED_ATTRIBUTE = "_sciaticalm_events_loaded"
+STATEMENTS_ATTRIBUTE = "_sciaticalm_statements"
 _ORIGINAL_RETRIEVE = SQLTrackerStore._retrieve
+_ORIGINAL_SAVE = SQLTrackerStore.save
 _ORIGINAL_ADDITIONAL = SQLTrackerStore._additional_events
 
 
@@ -93,35 +98,73 @@ def snapshot_ids(rows: Sequence[tuple[int, str, str | None]], after: int) -> set
     return set(latest.values()) | set(slots.values()) | history
 
 
-def _window_rows(store: SQLTrackerStore, session: Any, sender_id: str) -> list[Any] | None:
-    """The rows of a bounded tracker, oldest first, or None when the session is short.
+class Statements:
+    """The store's queries and insert, built once per store: building a SQLAlchemy
+    expression and loading ORM objects cost more than SQLite's own work on a turn
+    (py-spy, docs/performance.md)."""
 
-    Five indexed queries, none of which repeats the session-start lookup."""
-    event = store.SQLEvent
-    mine = event.sender_id == sender_id
-    tail = (session.query(event).filter(mine)
-            .order_by(event.id.desc()).limit(WINDOW_EVENTS + 1).all())
-    if len(tail) <= WINDOW_EVENTS or any(
-            r.type_name == SessionStarted.type_name for r in tail):
-        return None  # the session fits in the window: Rasa's own query loads it
-    start = (session.query(sa.func.max(event.id))
-             .filter(mine, event.type_name == SessionStarted.type_name).scalar()) or 0
+    def __init__(self, table: sa.Table) -> None:
+        c = table.c
+        mine = c.sender_id == sa.bindparam("sender")
+        columns = (c.id, c.type_name, c.action_name, c.timestamp, c.data)
+        self.tail = (sa.select(*columns).where(mine)
+                     .order_by(c.id.desc()).limit(WINDOW_EVENTS + 1))
+        self.session_start = (sa.select(sa.func.max(c.id))
+                              .where(mine, c.type_name == SessionStarted.type_name))
+        self.head = (sa.select(*columns).where(mine, c.id >= sa.bindparam("start"))
+                     .order_by(c.id).limit(12))
+        self.shaping = (sa.select(c.id, c.type_name, c.action_name)
+                        .where(mine, c.id > sa.bindparam("after"),
+                               c.id < sa.bindparam("before"), c.type_name.in_(SHAPING_TYPES)))
+        self.by_ids = (sa.select(*columns).where(c.id.in_(sa.bindparam("ids", expanding=True)))
+                       .order_by(c.id))
+        self.insert = table.insert()
+
+
+def statements(store: SQLTrackerStore) -> Statements:
+    built = getattr(store, STATEMENTS_ATTRIBUTE, None)
+    if built is None:
+        built = Statements(store.SQLEvent.__table__)
+        setattr(store, STATEMENTS_ATTRIBUTE, built)
+    return built
+
+
+def current_session(rows: Sequence[Any]) -> list[Any]:
+    """Rasa's session filter (`SQLTrackerStore._event_query`) applied to all of a
+    sender's rows, oldest first: those stamped at or after the latest session start."""
+    starts = [r.timestamp for r in rows
+              if r.type_name == SessionStarted.type_name and r.timestamp is not None]
+    if not starts:
+        return list(rows)
+    start = max(starts)
+    return [r for r in rows if r.timestamp is not None and r.timestamp >= start]
+
+
+def _session_rows(store: SQLTrackerStore, session: Any, sender_id: str) -> list[Any] | None:
+    """The rows of the tracker to load, oldest first; None when only Rasa's own
+    query can say (a session that fits the window after older sessions).
+
+    A conversation of up to WINDOW_EVENTS rows is read in one query; a longer
+    session in five indexed ones, none of which repeats the session-start lookup."""
+    sql = statements(store)
+    tail = session.execute(sql.tail, {"sender": sender_id}).all()
+    if len(tail) <= WINDOW_EVENTS:
+        return current_session(tail[::-1])  # every row of the sender
+    if any(r.type_name == SessionStarted.type_name for r in tail):
+        return None
+    start = session.execute(sql.session_start, {"sender": sender_id}).scalar() or 0
     tail = tail[:WINDOW_EVENTS][::-1]
     tail = tail[window_start([(r.type_name, r.action_name) for r in tail]):]
     first_kept = tail[0].id
 
-    head = (session.query(event).filter(mine, event.id >= start)
-            .order_by(event.id).limit(12).all())
+    head = session.execute(sql.head, {"sender": sender_id, "start": start}).all()
     head = head[:opening_length([(r.type_name, r.action_name) for r in head])]
     head = [r for r in head if r.id < first_kept]
     after_head = head[-1].id if head else start - 1
-    shaping = ["slot", *itertools.chain.from_iterable(LATEST_OF_TYPE)]
-    older = session.execute(
-        sa.select(event.id, event.type_name, event.action_name)
-        .where(mine, event.id > after_head, event.id < first_kept,
-               event.type_name.in_(shaping))).all()
+    older = session.execute(sql.shaping, {"sender": sender_id, "after": after_head,
+                                          "before": first_kept}).all()
     wanted = snapshot_ids([tuple(r) for r in older], after_head)
-    snapshot = (session.query(event).filter(event.id.in_(wanted)).order_by(event.id).all()
+    snapshot = (session.execute(sql.by_ids, {"ids": sorted(wanted)}).all()
                 if wanted else [])
     return [*head, *snapshot, *tail]
 
@@ -131,7 +174,7 @@ async def retrieve(self: SQLTrackerStore, sender_id: str,
     if fetch_events_from_all_sessions or not self.domain:
         return await _ORIGINAL_RETRIEVE(self, sender_id, fetch_events_from_all_sessions)
     with self.session_scope() as session:
-        rows = _window_rows(self, session, sender_id)
+        rows = _session_rows(self, session, sender_id)
         if rows is None:
             rows = self._event_query(session, sender_id, False).all()
         events = [json.loads(row.data) for row in rows]
@@ -140,6 +183,26 @@ async def retrieve(self: SQLTrackerStore, sender_id: str,
     tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
     setattr(tracker, LOADED_ATTRIBUTE, len(tracker.events))
     return tracker
+
+
+def event_row(sender_id: str, event: Event) -> dict[str, Any]:
+    """The columns Rasa's `SQLTrackerStore.save` writes for an event."""
+    data = event.as_dict()
+    return {"sender_id": sender_id, "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"), "data": json.dumps(data)}
+
+
+async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
+    """Rasa's save with one multi-row insert instead of an ORM object per event."""
+    await self.stream_events(tracker)
+    with self.session_scope() as session:
+        rows = [event_row(tracker.sender_id, event)
+                for event in self._additional_events(session, tracker)]
+        if rows:
+            session.execute(statements(self).insert, rows)
+        session.commit()
 
 
 def additional_events(self: SQLTrackerStore, session: Any, tracker: DialogueStateTracker
@@ -160,9 +223,11 @@ def additional_events(self: SQLTrackerStore, session: Any, tracker: DialogueStat
 
 def install() -> None:
     SQLTrackerStore._retrieve = retrieve  # type: ignore[method-assign]
+    SQLTrackerStore.save = save  # type: ignore[method-assign]
     SQLTrackerStore._additional_events = additional_events  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     SQLTrackerStore._retrieve = _ORIGINAL_RETRIEVE  # type: ignore[method-assign]
+    SQLTrackerStore.save = _ORIGINAL_SAVE  # type: ignore[method-assign]
     SQLTrackerStore._additional_events = _ORIGINAL_ADDITIONAL  # type: ignore[method-assign]

@@ -199,3 +199,32 @@ def test_a_new_session_after_a_long_one_loads_only_itself(store: SQLTrackerStore
     tracker = asyncio.run(store.retrieve("second"))
     assert tracker is not None
     assert len(tracker.events) < 12 and tracker.get_slot("triage_level") is None
+
+
+def test_a_short_second_session_loads_only_itself(store: SQLTrackerStore,
+                                                   domain: Domain) -> None:
+    """Read in one query, the session is still cut where Rasa's own query cuts it."""
+    events = opening() + turn("first visit", "greet", SlotSet("last_item", "plank"))
+    events += opening() + turn("back again", "greet")
+    save_all(store, "returning", events)
+    assert rows(store, "returning") <= WINDOW
+    tracker = asyncio.run(store.retrieve("returning"))
+    assert tracker is not None
+    assert list(tracker.events) == list(full(store, "returning", domain).events)
+    assert tracker.latest_message.text == "back again"
+    assert tracker.get_slot("last_item") is None
+
+
+def test_saved_rows_are_the_rows_rasa_writes(store: SQLTrackerStore) -> None:
+    events = opening() + turn("my back hurts", "ask_stretching", SlotSet("last_item", "x"))
+    save_all(store, "ours", events)
+    bounded_store.uninstall()
+    save_all(store, "rasa", events)
+    bounded_store.install()
+    with sqlite3.connect(store.engine.url.database) as conn:
+        def columns(sender: str) -> list[tuple]:
+            return conn.execute("SELECT type_name, timestamp, intent_name, action_name, data "
+                                "FROM events WHERE sender_id = ? ORDER BY id",
+                                (sender,)).fetchall()
+        assert columns("ours") == columns("rasa")
+        assert len(columns("ours")) == len(events)
