@@ -8,6 +8,8 @@ Rasa starts:
 - log_privacy: visitor text is never written to the server log above debug level;
 - strict_store: an unreachable conversation log is an error the channel turns
   into a clean 503, not Rasa's silent switch to an in-memory store;
+- action_client: custom-action calls reuse kept-alive connections instead of
+  opening one per call (Rasa's EndpointConfig makes a new HTTP session each time);
 - action_schema: action server replies are validated with a validator built
   once, not by re-checking Rasa's schema on every call (half a turn's CPU);
 - forged_payloads: a typed `/red_flag{...}` or triage/safety-screen slot payload
@@ -37,6 +39,7 @@ from __future__ import annotations
 def install() -> None:
     """Install every hook (idempotent)."""
     from server.runtime import (
+        action_client,
         action_outage,
         action_schema,
         bounded_store,
@@ -52,6 +55,7 @@ def install() -> None:
     )
 
     action_outage.install()
+    action_client.install()
     action_schema.install()
     log_privacy.install()
     strict_store.install()
