@@ -106,6 +106,27 @@ def soak(url: str, conversations: int, workers: int = 8) -> tuple[int, float]:
     return rec.errors, time.monotonic() - start
 
 
+def start_production(tmp: Path) -> ProdTopology:
+    """The production topology, started on free ports; once more on new ports if a
+    process lost its port first (after the soak's 10,000 connections another socket
+    can take a port between `free_port` and the bind; Sanic then exits with 0)."""
+    for attempt in (1, 2):
+        topo = ProdTopology(tmp / f"prod-{attempt}", extra_env=NO_SENDER_LIMIT)
+        try:
+            topo.start()
+            return topo
+        except RuntimeError as exc:
+            topo.stop()
+            if attempt == 2:
+                raise
+            print(f"production did not start, trying new ports: {exc}", flush=True)
+            for log in sorted(topo.run_dir.glob("*.log")):
+                for line in log.read_text(errors="replace").splitlines():
+                    if "Unable to start" in line or "Errno" in line:
+                        print(f"{log.name}: {line}", flush=True)
+    raise AssertionError("unreachable")
+
+
 class Figures(dict):
     """name -> figure for one system."""
 
@@ -185,9 +206,8 @@ def main() -> None:
                          f"from start-up).")
             print(soak_line, flush=True)
         if not args.skip_prod:
-            topo = ProdTopology(Path(tmp) / "prod", extra_env=NO_SENDER_LIMIT)
+            topo = start_production(Path(tmp))
             try:
-                topo.start()
 
                 def prod_memory() -> dict[str, float]:
                     return {name: tree_rss_mb(pid) for name, pid in topo.child_pids().items()}
