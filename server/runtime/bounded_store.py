@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 WINDOW_EVENTS = 60
 #: Slots whose every distinct value is history, not just the latest one: the
 #: red-flag component never asks a safety-screen topic twice.
-HISTORY_SLOTS = frozenset({"safety_question"})
+HISTORY_SLOTS = ("safety_question",)
 #: Event types of which only the latest before the window still shapes the state.
 LATEST_OF_TYPE = (("active_loop",), ("pause", "resume"), ("restart", "reset_slots"))
 #: The row types the snapshot is chosen from.
@@ -113,9 +113,16 @@ class Statements:
                               .where(mine, c.type_name == SessionStarted.type_name))
         self.head = (sa.select(*columns).where(mine, c.id >= sa.bindparam("start"))
                      .order_by(c.id).limit(12))
-        self.shaping = (sa.select(c.id, c.type_name, c.action_name)
+        # The older rows that may shape the state, grouped in SQL to what snapshot_ids
+        # keeps of them (the latest of each type and slot; every HISTORY_SLOTS value),
+        # so a long conversation's older rows are never all sent back.
+        group = sa.case((c.type_name != "slot", ""),
+                        (c.action_name.in_(HISTORY_SLOTS), sa.cast(c.id, sa.String)),
+                        else_=c.action_name)
+        self.shaping = (sa.select(sa.func.max(c.id), c.type_name, sa.func.max(c.action_name))
                         .where(mine, c.id > sa.bindparam("after"),
-                               c.id < sa.bindparam("before"), c.type_name.in_(SHAPING_TYPES)))
+                               c.id < sa.bindparam("before"), c.type_name.in_(SHAPING_TYPES))
+                        .group_by(c.type_name, group))
         self.by_ids = (sa.select(*columns).where(c.id.in_(sa.bindparam("ids", expanding=True)))
                        .order_by(c.id))
         self.insert = table.insert()
