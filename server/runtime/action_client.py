@@ -4,21 +4,24 @@ Rasa 3.6's `EndpointConfig.request` makes a new aiohttp session for every
 request: each custom action resolves the host name in a thread, opens a TCP
 connection and closes it again (0.58 ms of the Rasa process's CPU per call
 against 0.14 ms on a kept-alive connection, docs/performance.md). This hook
-gives the action endpoint one session per event loop instead.
+gives the action endpoint one session, kept for the process's event loop.
 
 - Idle connections are closed after KEEPALIVE_SECONDS, before the action
   server's own keep-alive timeout (Sanic's default: 5 s), so the client never
-  sends on a connection the server is closing.
-- If a kept-alive connection was closed anyway (the action server restarted),
-  the request is sent once more on a new one: the server never saw it.
+  sends on a connection the server is about to close. A connection the server
+  has closed (it restarted) is dropped from the pool, not reused.
+- No resend: a call that fails fails as before (action_outage's apology), so an
+  action never runs twice.
+- No cap on connections (Rasa's per-call sessions had none).
 - Everything else (the request, its headers, token, timeout and certificate;
-  the errors Rasa and action_outage handle) is Rasa's own behaviour.
+  the errors Rasa and action_outage handle) is Rasa's own behaviour. With a
+  `cafile`, Rasa builds a new TLS context per call, so those calls still open a
+  connection each.
 """
 
 from __future__ import annotations
 
 import asyncio
-import weakref
 from typing import Any
 
 import aiohttp
@@ -34,13 +37,12 @@ _ORIGINAL: dict[str, Any] = {}
 
 
 class PooledEndpointConfig(EndpointConfig):
-    """An EndpointConfig whose requests reuse one session per event loop."""
+    """An EndpointConfig whose requests reuse one session (one per event loop)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
-                                                  aiohttp.ClientSession] = (
-            weakref.WeakKeyDictionary())
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._session: aiohttp.ClientSession | None = None
 
     @classmethod
     def of(cls, endpoint: EndpointConfig) -> PooledEndpointConfig:
@@ -50,36 +52,28 @@ class PooledEndpointConfig(EndpointConfig):
                    type=endpoint.type, **endpoint.kwargs)
 
     def shared_session(self) -> aiohttp.ClientSession:
-        """This loop's session, made as Rasa makes its own (headers, auth, timeout)."""
+        """The running loop's session, made as Rasa makes its own (headers, auth,
+        timeout); a session left by another loop (tests, tools) is let go."""
         loop = asyncio.get_running_loop()
-        session = self._sessions.get(loop)
-        if session is None or session.closed:
+        if self._session is None or self._session.closed or self._loop is not loop:
             auth = (aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
                     if self.basic_auth else None)
-            session = aiohttp.ClientSession(
+            self._session = aiohttp.ClientSession(
                 headers=self.headers, auth=auth,
                 timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
-                connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
-            self._sessions[loop] = session
-        return session
+                connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE_SECONDS))
+            self._loop = loop
+        return self._session
 
     async def close(self) -> None:
-        """Close this loop's session (its kept-alive connections)."""
-        session = self._sessions.pop(asyncio.get_running_loop(), None)
-        if session is not None:
-            await session.close()
+        """Close the running loop's session (its kept-alive connections)."""
+        if self._session is not None and self._loop is asyncio.get_running_loop():
+            await self._session.close()
+        self._session = self._loop = None
 
     def session(self) -> _Borrowed:  # type: ignore[override]
         """What Rasa's `request` opens with `async with`: the shared session, left open."""
         return _Borrowed(self.shared_session())
-
-    async def request(self, *args: Any, **kwargs: Any) -> Any:
-        """Rasa's request on the shared session, sent again once if a kept-alive
-        connection turns out closed by the server."""
-        try:
-            return await super().request(*args, **kwargs)
-        except aiohttp.ServerDisconnectedError:
-            return await super().request(*args, **kwargs)
 
 
 class _Borrowed:
@@ -97,10 +91,12 @@ class _Borrowed:
 
 async def _close_resources(app: Any, loop: asyncio.AbstractEventLoop) -> None:
     """Rasa's shutdown, then the action endpoint's kept-alive connections."""
-    await _ORIGINAL["close"](app, loop)
-    endpoint = getattr(getattr(app.ctx, "agent", None), "action_endpoint", None)
-    if isinstance(endpoint, PooledEndpointConfig):
-        await endpoint.close()
+    try:
+        await _ORIGINAL["close"](app, loop)
+    finally:
+        endpoint = getattr(getattr(app.ctx, "agent", None), "action_endpoint", None)
+        if isinstance(endpoint, PooledEndpointConfig):
+            await endpoint.close()
 
 
 def _init(self: AvailableEndpoints, *args: Any, **kwargs: Any) -> None:
