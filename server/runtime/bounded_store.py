@@ -114,15 +114,16 @@ class Statements:
         self.head = (sa.select(*columns).where(mine, c.id >= sa.bindparam("start"))
                      .order_by(c.id).limit(12))
         # The older rows that may shape the state, grouped in SQL to what snapshot_ids
-        # keeps of them (the latest of each type and slot; every HISTORY_SLOTS value),
-        # so a long conversation's older rows are never all sent back.
-        group = sa.case((c.type_name != "slot", ""),
-                        (c.action_name.in_(HISTORY_SLOTS), sa.cast(c.id, sa.String)),
-                        else_=c.action_name)
+        # keeps of them (the latest row of each type and of each slot; every row of a
+        # HISTORY_SLOTS slot), so a long conversation's older rows are never all sent back.
+        slot = c.type_name == "slot"
+        history = c.action_name.in_(HISTORY_SLOTS)
         self.shaping = (sa.select(sa.func.max(c.id), c.type_name, sa.func.max(c.action_name))
                         .where(mine, c.id > sa.bindparam("after"),
                                c.id < sa.bindparam("before"), c.type_name.in_(SHAPING_TYPES))
-                        .group_by(c.type_name, group))
+                        .group_by(c.type_name,
+                                  sa.case((sa.and_(slot, sa.not_(history)), c.action_name)),
+                                  sa.case((sa.and_(slot, history), c.id))))
         self.by_ids = (sa.select(*columns).where(c.id.in_(sa.bindparam("ids", expanding=True)))
                        .order_by(c.id))
         self.insert = table.insert()
@@ -202,7 +203,8 @@ def event_row(sender_id: str, event: Event) -> dict[str, Any]:
 
 
 async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
-    """Rasa's save with one multi-row insert instead of an ORM object per event."""
+    """Rasa's save with one insert statement for all new events (executemany) instead
+    of an ORM object and a flushed INSERT per event."""
     await self.stream_events(tracker)
     with self.session_scope() as session:
         rows = [event_row(tracker.sender_id, event)
