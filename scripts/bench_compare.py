@@ -117,6 +117,7 @@ def start_production(tmp: Path) -> ProdTopology:
             return topo
         except RuntimeError as exc:
             topo.stop()
+            topo.drop_database()
             if attempt == 2:
                 raise
             print(f"production did not start, trying new ports: {exc}", flush=True)
@@ -216,6 +217,7 @@ def main() -> None:
                     "prod", topo.rest_url, prod_memory, args)
             finally:
                 topo.stop()
+                topo.drop_database()
     stock_figures = results["stock Rasa (`rasa init`)"]
     rows = [f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
             f"{os.cpu_count()} cores by `scripts/bench_compare.py` (`make bench-compare`); "
