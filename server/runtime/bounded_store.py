@@ -212,6 +212,7 @@ async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
         if rows:
             session.execute(statements(self).insert, rows)
         session.commit()
+    logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
 
 
 def additional_events(self: SQLTrackerStore, session: Any, tracker: DialogueStateTracker
