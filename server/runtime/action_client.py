@@ -37,7 +37,8 @@ _ORIGINAL: dict[str, Any] = {}
 
 
 class PooledEndpointConfig(EndpointConfig):
-    """An EndpointConfig whose requests reuse one session (one per event loop)."""
+    """An EndpointConfig whose requests reuse one session, made for the running loop
+    (a new loop, in tests or tools, gets a new one)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
