@@ -14,7 +14,9 @@ private, and never write back an erased conversation.
   `console_erasure` (a hash of the id and the time). A turn that was in flight
   when the erasure ran would otherwise save the whole tracker it loaded before
   it, putting the erased events back; this hook drops the events older than
-  the erasure before saving (SQLite and PostgreSQL alike).
+  the erasure before saving (SQLite and PostgreSQL alike). On PostgreSQL the
+  tombstone is read inside the save's own transaction (one query; SQLite needs
+  a connection of its own, see `erased_at`).
 
 PostgreSQL engines are left as Rasa and strict_store make them.
 """
@@ -38,6 +40,7 @@ from sqlalchemy.engine.url import make_url
 logger = logging.getLogger(__name__)
 BUSY_TIMEOUT = 30  # seconds
 TOMBSTONES = "console_erasure"
+TOMBSTONES_FOUND = "_sciaticalm_tombstones_found"  # store attribute: the table exists
 _ORIGINAL_ADDITIONAL = SQLTrackerStore._additional_events
 _previous_kwargs: Any = None
 _previous_additional: Any = None
@@ -106,11 +109,30 @@ def erased_at(engine: sa.engine.Engine, sender_id: str) -> float | None:
         return None
 
 
+def erased_at_in_session(store: SQLTrackerStore, session: Any, sender_id: str
+                         ) -> float | None:
+    """`erased_at` on PostgreSQL, inside the save's transaction: a checkout, a ping
+    and a rollback fewer per save than a connection of its own (and no failed
+    statement where the console has not created its tables). Once the table has
+    been seen it is assumed to stay."""
+    if not getattr(store, TOMBSTONES_FOUND, False):
+        if not session.execute(sa.text("SELECT to_regclass(:t) IS NOT NULL"),
+                               {"t": TOMBSTONES}).scalar():
+            return None
+        setattr(store, TOMBSTONES_FOUND, True)
+    return session.execute(
+        sa.text(f"SELECT MAX(erased_at) FROM {TOMBSTONES} WHERE sender_hash = :h"),
+        {"h": sender_hash(sender_id)}).scalar()
+
+
 def additional_events(self: SQLTrackerStore, session: Any, tracker: DialogueStateTracker
                       ) -> Iterator:
     """Rasa's new events, without those older than an erasure of this visitor."""
     events = (_previous_additional or _ORIGINAL_ADDITIONAL)(self, session, tracker)
-    cut = erased_at(self.engine, tracker.sender_id)
+    if self.engine.dialect.name == "postgresql":
+        cut = erased_at_in_session(self, session, tracker.sender_id)
+    else:
+        cut = erased_at(self.engine, tracker.sender_id)
     if cut is None:
         return events
     kept = [e for e in events if (e.timestamp or 0) > cut]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -10,11 +11,15 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
+from server.runtime import bounded_store, sqlite_store
 from staff_console import retention
 from staff_console import tables as t
 from staff_console.refresh import get_watermark, refresh
 from tests.console.conftest import ADMIN, REVIEWER, csrf_token, sign_in
+from tests.console.rasa_log import tracker_store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,6 +63,60 @@ def test_erasure_through_the_console(fresh):
     audit_page = c.get("/admin/audit").get_data(as_text=True)
     assert "erase" in audit_page and retention.erased_name("gen-emergency") in audit_page
     assert "gen-emergency" not in audit_page
+
+
+def test_a_turn_in_flight_during_an_erasure_does_not_write_the_visitor_back(fresh):
+    """Rasa's store with the runtime hooks (server/runtime/sqlite_store.py) saves a
+    turn that began before the console erased the visitor: only the event stamped
+    after the erasure is written, on SQLite (tombstone read on a connection of its own) and on
+    PostgreSQL (read inside the save's transaction)."""
+    bounded_store.install()
+    sqlite_store.install()
+    store = tracker_store(fresh.url)
+    try:
+        sender = "in-flight-visitor"
+        older = [UserUttered("my lower back hurts, I am Jane Doe", timestamp=time.time() - 60)]
+        asyncio.run(store.save(DialogueStateTracker.from_events(sender, older)))
+        in_flight = asyncio.run(store.retrieve(sender))
+        in_flight.update(UserUttered("sent just before the erasure", timestamp=time.time() - 1))
+        retention.erase_visitor(fresh.engine, sender, "tester")
+        in_flight.update(UserUttered("a new message", timestamp=time.time() + 1))
+        asyncio.run(store.save(in_flight))
+        with fresh.engine.connect() as conn:
+            saved = conn.execute(sa.select(t.events.c.data)
+                                 .where(t.events.c.sender_id == sender)).scalars().all()
+        assert [json.loads(row)["text"] for row in saved] == ["a new message"]
+        # A visitor never erased keeps every event.
+        other = DialogueStateTracker.from_events("kept-visitor", older)
+        asyncio.run(store.save(other))
+        other = asyncio.run(store.retrieve("kept-visitor"))
+        other.update(UserUttered("a new message", timestamp=time.time() + 1))
+        asyncio.run(store.save(other))
+        with fresh.engine.connect() as conn:
+            assert count(conn, t.events, "kept-visitor") == 2
+    finally:
+        store.engine.dispose()
+        sqlite_store.uninstall()
+        bounded_store.uninstall()
+
+
+def test_without_console_tables_the_store_saves_on_postgresql(databases):
+    """A Rasa database the console never migrated: the tombstone lookup finds no
+    table and the save goes on (no failed statement inside its transaction)."""
+    bounded_store.install()
+    sqlite_store.install()
+    store = tracker_store(databases.new("postgresql"))
+    try:
+        tracker = DialogueStateTracker.from_events("v", [UserUttered("hi")])
+        asyncio.run(store.save(tracker))
+        tracker.update(UserUttered("hi again"))
+        asyncio.run(store.save(tracker))
+        assert [e.text for e in asyncio.run(store.retrieve("v")).events
+                if isinstance(e, UserUttered)] == ["hi", "hi again"]
+    finally:
+        store.engine.dispose()
+        sqlite_store.uninstall()
+        bounded_store.uninstall()
 
 
 def test_reviewers_cannot_erase(fresh):
