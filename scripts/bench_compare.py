@@ -2,6 +2,10 @@
 side by side in one run, under the same workloads (REST).
 
 - round trip p50/p95 with 1 and 8 back-to-back clients (10-turn conversations);
+- the same for one client that pauses PAUSE seconds after each answer, as a visitor
+  reading it would: an idle process answers more slowly on this machine (stock Rasa
+  too), and two replicas behind round-robin are each idle half the time even with
+  one back-to-back client (docs/performance.md, "Reading the runs");
 - latency growth over one 300-turn conversation: median of the last 20 turns
   divided by the median of the first 20;
 - resident memory of every process;
@@ -41,13 +45,16 @@ from testkit.stock_rasa import stock_rasa  # noqa: E402
 from testkit.topology import ProdTopology  # noqa: E402
 
 GROWTH_WINDOW = 20
+PAUSE = 0.3  # seconds between an answer and the next message, in the paced workload
 #: A visitor cannot send 300 turns back to back (server/channels/input_checks.py);
 #: stock Rasa has no such limit, so it is off here for the same workload.
 NO_SENDER_LIMIT = {"SCIATICALM_RATE_LIMIT": "off"}
 
 
-def clients(url: str, n: int, turns_each: int, empty_ok: bool = False) -> Recorder:
-    """n clients, each sending `turns_each` messages back to back in 10-turn conversations."""
+def clients(url: str, n: int, turns_each: int, empty_ok: bool = False,
+            pause: float = 0.0) -> Recorder:
+    """n clients, each sending `turns_each` messages in 10-turn conversations, back to
+    back or `pause` seconds after each answer."""
     rec = Recorder(empty_ok)
 
     def client(i: int) -> None:
@@ -57,6 +64,7 @@ def clients(url: str, n: int, turns_each: int, empty_ok: bool = False) -> Record
                 if turn % len(TURNS) == 0:
                     sender = f"cmp-{n}-{i}-{uuid.uuid4().hex[:8]}"
                 rec.send(session, url, sender, TURNS[turn % len(TURNS)])
+                time.sleep(pause)
 
     run_threads(n, client)
     return rec
@@ -143,6 +151,11 @@ def measure(name: str, url: str, memory: Callable[[], dict[str, float]],
         print(f"{name}: {n} clients p50 {figures[f'p50-{n}']:.0f} ms, "
               f"p95 {figures[f'p95-{n}']:.0f} ms, errors {rec.errors}, "
               f"empty replies {rec.empty}", flush=True)
+    rec = clients(url, 1, args.turns_each * 2, empty_ok, pause=PAUSE)
+    figures["p50-paced"], figures["p95-paced"] = pct(rec.latencies, 50), pct(rec.latencies, 95)
+    figures["errors-paced"] = rec.errors
+    print(f"{name}: 1 client, {PAUSE} s pauses, p50 {figures['p50-paced']:.0f} ms, "
+          f"p95 {figures['p95-paced']:.0f} ms, errors {rec.errors}", flush=True)
     first, last, errors = growth(url, args.long_turns)
     figures.update(first=first, last=last, growth=last / first, growth_errors=errors)
     print(f"{name}: {args.long_turns} turns, first 20 {first:.0f} ms, last 20 {last:.0f} ms "
@@ -158,6 +171,8 @@ def system_rows(name: str, f: Figures, stock: Figures | None) -> list[str]:
     memory = ", ".join(f"{k} {v:.0f} MB" for k, v in f["memory"].items())
     return [f"| {name} | {f['p50-1']:.0f}{ratio('p50-1')} | {f['p95-1']:.0f}{ratio('p95-1')} | "
             f"{f['p50-8']:.0f}{ratio('p50-8')} | {f['p95-8']:.0f}{ratio('p95-8')} | "
+            f"{f['p50-paced']:.0f}{ratio('p50-paced')} | {f['p95-paced']:.0f}"
+            f"{ratio('p95-paced')} | "
             f"{f['first']:.0f} → {f['last']:.0f} (×{f['growth']:.2f}) | {memory} |"]
 
 
@@ -223,14 +238,17 @@ def main() -> None:
             f"{os.cpu_count()} cores by `scripts/bench_compare.py` (`make bench-compare`); "
             "ratios in brackets are to stock Rasa in the same run.", "",
             "| system | p50 1 client ms | p95 1 client ms | p50 8 clients ms | "
-            "p95 8 clients ms | 300-turn conversation, median ms first 20 → last 20 | "
-            "resident memory |", "| --- | --- | --- | --- | --- | --- | --- |"]
+            f"p95 8 clients ms | p50 1 client, {PAUSE:g} s pauses ms | "
+            f"p95 1 client, {PAUSE:g} s pauses ms | "
+            "300-turn conversation, median ms first 20 → last 20 | "
+            "resident memory |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, figures in results.items():
         rows += system_rows(name, figures, stock_figures)
     rows.append("")
     for name, f in results.items():
         rows.append(f"- {name}: failed requests {f['errors-1']} (1 client), {f['errors-8']} "
-                    f"(8 clients), {f['growth_errors']} (300 turns); empty replies, timed as "
+                    f"(8 clients), {f['errors-paced']} (paced), {f['growth_errors']} "
+                    f"(300 turns); empty replies, timed as "
                     f"turns: {f['empty-1']}, {f['empty-8']}.")
     rows += ["", hostile_line, soak_line, "", "Targets (issue 16):"]
     for name, f in results.items():
@@ -240,7 +258,8 @@ def main() -> None:
         rows.append(f"- {name}: growth ×{f['growth']:.2f} (target ≤ ×1.3: "
                     f"{met(f['growth'] <= 1.3)}); p95 ratio to stock ×{p95_1:.2f} at "
                     f"1 client, ×{p95_8:.2f} at 8 (target ≤ ×1.1: "
-                    f"{met(max(p95_1, p95_8) <= 1.1)}).")
+                    f"{met(max(p95_1, p95_8) <= 1.1)}); with {PAUSE:g} s pauses "
+                    f"×{f['p95-paced'] / stock_figures['p95-paced']:.2f} (for reference).")
     action_mb = results["embedded default"]["memory"].get("action server", 0.0)
     rows.append(f"- Action server {action_mb:.0f} MB (target < 200 MB: "
                 f"{met(action_mb < 200)}).")
