@@ -92,8 +92,8 @@ def log(msg: str) -> None:
 
 
 def ensure_database(env: dict[str, str]) -> None:
-    """Create the database and Rasa's events table if missing (before the replicas
-    start, so two replicas never race to create the same table)."""
+    """Create the database, Rasa's events table and its indexes if missing (before the
+    replicas start, so two replicas never race to create the same table)."""
     import psycopg2
     from psycopg2 import sql
 
@@ -118,6 +118,12 @@ def ensure_database(env: dict[str, str]) -> None:
                                port=int(env["DB_PORT"]), database=env["DB_NAME"])
     engine = sa.create_engine(url)
     SQLTrackerStore.Base.metadata.create_all(engine)
+    # The indexes that keep a long conversation's turns as cheap as its first ones,
+    # built without blocking replicas that already serve (a rolling update).
+    from server.runtime.bounded_store import INDEXES, ensure_indexes
+
+    if not ensure_indexes(engine, concurrently=True):
+        log(f"could not create the events table's indexes {sorted(INDEXES['postgresql'])}")
     engine.dispose()
 
 

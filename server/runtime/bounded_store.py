@@ -48,6 +48,15 @@ HISTORY_SLOTS = ("safety_question",)
 LATEST_OF_TYPE = (("active_loop",), ("pause", "resume"), ("restart", "reset_slots"))
 #: The row types the snapshot is chosen from.
 SHAPING_TYPES = ("slot", *itertools.chain.from_iterable(LATEST_OF_TYPE))
+#: Indexes that bound the lookups of a long session's older rows: its start and the rows
+#: that shape the state are found among index entries of those types (not by reading
+#: every row of the conversation), and its latest rows by (sender, id) on PostgreSQL
+#: (SQLite's sender index already ends in the row id). Created with the store, and
+#: before the replicas start by deploy/launch.py (docs/performance.md, "Cost per turn").
+TYPE_INDEX = "ix_events_sender_type_action"
+INDEXES = {"sqlite": {TYPE_INDEX: "sender_id, type_name, action_name, id"},
+           "postgresql": {TYPE_INDEX: "sender_id, type_name, action_name, id",
+                          "ix_events_sender_id_id": "sender_id, id"}}
 LOADED_ATTRIBUTE = "_sciaticalm_events_loaded"
 STATEMENTS_ATTRIBUTE = "_sciaticalm_statements"
 _ORIGINAL_RETRIEVE = SQLTrackerStore._retrieve
@@ -98,32 +107,61 @@ def snapshot_ids(rows: Sequence[tuple[int, str, str | None]], after: int) -> set
     return set(latest.values()) | set(slots.values()) | history
 
 
+def ensure_indexes(engine: sa.engine.Engine, concurrently: bool = False) -> bool:
+    """Create the INDEXES of the engine's dialect that are missing; False if that failed
+    (the store then works without them, as Rasa's does, and says so in the log).
+    `concurrently`: on PostgreSQL, build without blocking the writes of replicas that
+    are already serving (deploy/launch.py, before a rollout)."""
+    wanted = INDEXES.get(engine.dialect.name)
+    if not wanted:
+        return False
+    how = "CONCURRENTLY " if concurrently and engine.dialect.name == "postgresql" else ""
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            present = {index["name"] for index in sa.inspect(conn).get_indexes("events")}
+            for name, columns in wanted.items():
+                if name not in present:
+                    conn.exec_driver_sql(
+                        f"CREATE INDEX {how}IF NOT EXISTS {name} ON events ({columns})")
+    except sa.exc.SQLAlchemyError as error:  # e.g. no events table, no right to index it
+        logger.warning("conversation log: could not create the indexes that keep long "
+                       "conversations fast (%s)", type(error).__name__)
+        return False
+    return True
+
+
 class Statements:
     """The store's queries and insert, built once per store: building a SQLAlchemy
     expression and loading ORM objects cost more than SQLite's own work on a turn
-    (py-spy, docs/performance.md)."""
+    (py-spy, docs/performance.md). `index_hint`: TYPE_INDEX exists on SQLite, whose
+    planner must be told to use it (it prefers the sender index and reads every row
+    of the conversation); PostgreSQL's planner picks it by itself."""
 
-    def __init__(self, table: sa.Table) -> None:
+    def __init__(self, table: sa.Table, index_hint: bool = False) -> None:
         c = table.c
         mine = c.sender_id == sa.bindparam("sender")
         columns = (c.id, c.type_name, c.action_name, c.timestamp, c.data)
         self.tail = (sa.select(*columns).where(mine)
                      .order_by(c.id.desc()).limit(WINDOW_EVENTS + 1))
-        self.session_start = (sa.select(sa.func.max(c.id))
-                              .where(mine, c.type_name == SessionStarted.type_name))
+        # The two lookups that read older rows, as SQL text: SQLAlchemy 1.4 renders no
+        # index hint for SQLite.
+        source = f"{table.name} INDEXED BY {TYPE_INDEX}" if index_hint else table.name
+        self.session_start = sa.text(
+            f"SELECT max(id) FROM {source} WHERE sender_id = :sender AND type_name = :start_type"
+        ).bindparams(start_type=SessionStarted.type_name)
         self.head = (sa.select(*columns).where(mine, c.id >= sa.bindparam("start"))
                      .order_by(c.id).limit(12))
         # The older rows that may shape the state, grouped in SQL to what snapshot_ids
         # keeps of them (the latest row of each type and of each slot; every row of a
         # HISTORY_SLOTS slot), so a long conversation's older rows are never all sent back.
-        slot = c.type_name == "slot"
-        history = c.action_name.in_(HISTORY_SLOTS)
-        self.shaping = (sa.select(sa.func.max(c.id), c.type_name, sa.func.max(c.action_name))
-                        .where(mine, c.id > sa.bindparam("after"),
-                               c.id < sa.bindparam("before"), c.type_name.in_(SHAPING_TYPES))
-                        .group_by(c.type_name,
-                                  sa.case((sa.and_(slot, sa.not_(history)), c.action_name)),
-                                  sa.case((sa.and_(slot, history), c.id))))
+        self.shaping = sa.text(
+            f"SELECT max(id), type_name, max(action_name) FROM {source} "
+            "WHERE sender_id = :sender AND id > :after AND id < :before AND type_name IN :types "
+            "GROUP BY type_name, "
+            "CASE WHEN type_name = 'slot' AND action_name NOT IN :history THEN action_name END, "
+            "CASE WHEN type_name = 'slot' AND action_name IN :history THEN id END"
+        ).bindparams(sa.bindparam("types", list(SHAPING_TYPES), expanding=True),
+                     sa.bindparam("history", list(HISTORY_SLOTS), expanding=True))
         self.by_ids = (sa.select(*columns).where(c.id.in_(sa.bindparam("ids", expanding=True)))
                        .order_by(c.id))
         self.insert = table.insert()
@@ -132,7 +170,9 @@ class Statements:
 def statements(store: SQLTrackerStore) -> Statements:
     built = getattr(store, STATEMENTS_ATTRIBUTE, None)
     if built is None:
-        built = Statements(store.SQLEvent.__table__)
+        indexed = ensure_indexes(store.engine)
+        built = Statements(store.SQLEvent.__table__,
+                           index_hint=indexed and store.engine.dialect.name == "sqlite")
         setattr(store, STATEMENTS_ATTRIBUTE, built)
     return built
 
@@ -206,11 +246,12 @@ async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
     """Rasa's save with one insert statement for all new events (executemany) instead
     of an ORM object and a flushed INSERT per event."""
     await self.stream_events(tracker)
+    insert = statements(self).insert  # first use: before this save's transaction begins
     with self.session_scope() as session:
         rows = [event_row(tracker.sender_id, event)
                 for event in self._additional_events(session, tracker)]
         if rows:
-            session.execute(statements(self).insert, rows)
+            session.execute(insert, rows)
         session.commit()
     logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
 

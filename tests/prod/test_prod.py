@@ -398,6 +398,35 @@ def test_the_staff_console_reads_the_log_after_all_of_this(topology: ProdTopolog
         engine.dispose()
 
 
+def test_the_log_is_indexed_for_long_conversations(topology: ProdTopology) -> None:
+    """deploy/launch.py built the events table's indexes before the replicas started
+    (server/runtime/bounded_store.py); PostgreSQL reads a conversation's session start
+    from the type index, not from every row of the conversation."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from server.runtime.bounded_store import INDEXES, TYPE_INDEX, Statements
+
+    url = sa.engine.URL.create("postgresql", username=PG["user"], host=PG["host"],
+                               port=PG["port"], database=topology.db_name)
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            valid = {r[0] for r in conn.execute(sa.text(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE i.indrelid = 'events'::regclass AND i.indisvalid"))}
+            assert set(INDEXES["postgresql"]) <= valid
+            sender = conn.execute(sa.text("SELECT sender_id FROM events GROUP BY sender_id "
+                                          "ORDER BY count(*) DESC LIMIT 1")).scalar()
+            conn.execute(sa.text("ANALYZE events"))
+            lookup = Statements(SQLTrackerStore.SQLEvent.__table__).session_start
+            plan = "\n".join(r[0] for r in conn.execute(
+                sa.text("EXPLAIN " + lookup.text),
+                {"sender": sender, "start_type": "session_started"}))
+            assert TYPE_INDEX in plan, plan
+    finally:
+        engine.dispose()
+
+
 def test_each_process_serves_its_own_metrics_and_the_edge_none(topology: ProdTopology) -> None:
     """Prometheus scrapes every replica and the action server on their own ports; the
     public edge (nginx) refuses /metrics."""

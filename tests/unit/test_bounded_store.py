@@ -228,3 +228,37 @@ def test_saved_rows_are_the_rows_rasa_writes(store: SQLTrackerStore) -> None:
                                 (sender,)).fetchall()
         assert columns("ours") == columns("rasa")
         assert len(columns("ours")) == len(events)
+
+
+def test_older_rows_are_looked_up_through_the_type_index(store: SQLTrackerStore,
+                                                         domain: Domain) -> None:
+    """The session start and the rows that shape the state are read from index entries
+    of their types (SQLite must be told: INDEXED BY fails rather than read every row
+    of the conversation), and give the rows the unindexed lookups give."""
+    save_all(store, "long", long_conversation())
+    indexed = asyncio.run(store.retrieve("long"))
+    with sqlite3.connect(store.engine.url.database) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert bounded_store.TYPE_INDEX in names
+    sql = bounded_store.statements(store)
+    assert f"INDEXED BY {bounded_store.TYPE_INDEX}" in str(sql.session_start)
+    assert f"INDEXED BY {bounded_store.TYPE_INDEX}" in str(sql.shaping)
+    setattr(store, bounded_store.STATEMENTS_ATTRIBUTE,
+            bounded_store.Statements(store.SQLEvent.__table__, index_hint=False))
+    unindexed = asyncio.run(store.retrieve("long"))
+    assert indexed is not None and unindexed is not None
+    assert len(indexed.events) < 2 * WINDOW
+    assert list(indexed.events) == list(unindexed.events)
+
+
+def test_the_indexes_are_made_once_and_a_store_works_without_them(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'log.db'}")
+    SQLTrackerStore.Base.metadata.create_all(engine)
+    assert bounded_store.ensure_indexes(engine) and bounded_store.ensure_indexes(engine)
+    # A database that cannot take an index (here: no events table at all).
+    empty = sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    assert not bounded_store.ensure_indexes(empty)
+    engine.dispose()
+    empty.dispose()
