@@ -122,8 +122,11 @@ def ensure_database(env: dict[str, str]) -> None:
     # built without blocking replicas that already serve (a rolling update).
     from server.runtime.bounded_store import INDEXES, ensure_indexes
 
-    if not ensure_indexes(engine, concurrently=True):
-        log(f"could not create the events table's indexes {sorted(INDEXES['postgresql'])}")
+    if not ensure_indexes(engine):
+        # Logged, not fatal: the assistant works without them (long conversations
+        # get slower), and the red-flag path must not wait on an index.
+        log(f"ERROR: could not create the events table's indexes "
+            f"{sorted(INDEXES['postgresql'])}: long conversations will slow down")
     engine.dispose()
 
 

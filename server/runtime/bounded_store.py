@@ -51,8 +51,8 @@ SHAPING_TYPES = ("slot", *itertools.chain.from_iterable(LATEST_OF_TYPE))
 #: Indexes that bound the lookups of a long session's older rows: its start and the rows
 #: that shape the state are found among index entries of those types (not by reading
 #: every row of the conversation), and its latest rows by (sender, id) on PostgreSQL
-#: (SQLite's sender index already ends in the row id). Created with the store, and
-#: before the replicas start by deploy/launch.py (docs/performance.md, "Cost per turn").
+#: (SQLite's sender index already ends in the row id). Built by the store on SQLite,
+#: and on PostgreSQL by deploy/launch.py before the replicas start (docs/deployment.md).
 TYPE_INDEX = "ix_events_sender_type_action"
 INDEXES = {"sqlite": {TYPE_INDEX: "sender_id, type_name, action_name, id"},
            "postgresql": {TYPE_INDEX: "sender_id, type_name, action_name, id",
@@ -107,27 +107,48 @@ def snapshot_ids(rows: Sequence[tuple[int, str, str | None]], after: int) -> set
     return set(latest.values()) | set(slots.values()) | history
 
 
-def ensure_indexes(engine: sa.engine.Engine, concurrently: bool = False) -> bool:
-    """Create the INDEXES of the engine's dialect that are missing; False if that failed
-    (the store then works without them, as Rasa's does, and says so in the log).
-    `concurrently`: on PostgreSQL, build without blocking the writes of replicas that
-    are already serving (deploy/launch.py, before a rollout)."""
+def _valid_indexes(conn: sa.engine.Connection) -> set[str]:
+    """Names of the events table's usable indexes (PostgreSQL lists an index whose
+    concurrent build was interrupted too; it is kept up to date but never used)."""
+    if conn.dialect.name != "postgresql":
+        return {index["name"] for index in sa.inspect(conn).get_indexes("events")}
+    return set(conn.exec_driver_sql(
+        "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = 'events'::regclass AND i.indisvalid").scalars())
+
+
+def ensure_indexes(engine: sa.engine.Engine, build: bool = True) -> bool:
+    """True if the INDEXES of the engine's dialect are all usable, after building the
+    missing ones when `build`; else False, logged (the store still works, with lookups
+    of older rows that read every row of the conversation).
+
+    On PostgreSQL the build runs CONCURRENTLY (replicas of the previous release may be
+    serving) and replaces an index an interrupted build left invalid; deploy/launch.py
+    does it before the replicas start, and the store only checks (a build on a
+    replica's first turn would hold its event loop)."""
     wanted = INDEXES.get(engine.dialect.name)
     if not wanted:
         return False
-    how = "CONCURRENTLY " if concurrently and engine.dialect.name == "postgresql" else ""
+    postgresql = engine.dialect.name == "postgresql"
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            present = {index["name"] for index in sa.inspect(conn).get_indexes("events")}
-            for name, columns in wanted.items():
-                if name not in present:
+            missing = [name for name in wanted if name not in _valid_indexes(conn)]
+            if missing and build:
+                for name in missing:
+                    if postgresql:
+                        conn.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
                     conn.exec_driver_sql(
-                        f"CREATE INDEX {how}IF NOT EXISTS {name} ON events ({columns})")
+                        f"CREATE INDEX {'CONCURRENTLY ' if postgresql else ''}IF NOT EXISTS "
+                        f"{name} ON events ({wanted[name]})")
+                missing = [name for name in wanted if name not in _valid_indexes(conn)]
     except sa.exc.SQLAlchemyError as error:  # e.g. no events table, no right to index it
         logger.warning("conversation log: could not create the indexes that keep long "
                        "conversations fast (%s)", type(error).__name__)
         return False
-    return True
+    if missing:
+        logger.warning("conversation log: indexes %s are missing; create them with "
+                       "`python -m deploy.container.entrypoint migrate`", ", ".join(missing))
+    return not missing
 
 
 class Statements:
@@ -170,7 +191,7 @@ class Statements:
 def statements(store: SQLTrackerStore) -> Statements:
     built = getattr(store, STATEMENTS_ATTRIBUTE, None)
     if built is None:
-        indexed = ensure_indexes(store.engine)
+        indexed = ensure_indexes(store.engine, build=store.engine.dialect.name == "sqlite")
         built = Statements(store.SQLEvent.__table__,
                            index_hint=indexed and store.engine.dialect.name == "sqlite")
         setattr(store, STATEMENTS_ATTRIBUTE, built)
@@ -245,7 +266,14 @@ def event_row(sender_id: str, event: Event) -> dict[str, Any]:
 async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
     """Rasa's save with one insert statement for all new events (executemany) instead
     of an ORM object and a flushed INSERT per event."""
-    await self.stream_events(tracker)
+    loaded = getattr(tracker, LOADED_ATTRIBUTE, None)
+    if self.event_broker is not None and loaded is not None:
+        # Rasa's stream_events loads the tracker again to count what is new: the count
+        # kept since the load gives the same events without a second read of the log.
+        await self._stream_new_events(self.event_broker, list(itertools.islice(
+            tracker.events, loaded, len(tracker.events))), tracker.sender_id)
+    else:
+        await self.stream_events(tracker)
     insert = statements(self).insert  # first use: before this save's transaction begins
     with self.session_scope() as session:
         rows = [event_row(tracker.sender_id, event)
@@ -253,6 +281,8 @@ async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
         if rows:
             session.execute(insert, rows)
         session.commit()
+    # Counted on only once committed: a save that failed is sent again whole.
+    setattr(tracker, LOADED_ATTRIBUTE, len(tracker.events))
     logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
 
 
@@ -261,14 +291,13 @@ def additional_events(self: SQLTrackerStore, session: Any, tracker: DialogueStat
     """The events added since the tracker was loaded or last saved.
 
     Rasa saves a turn's tracker twice (after the user message, after the
-    replies), so the count moves on with each save.
+    replies), so `save` moves the count on after each commit.
     """
     loaded = getattr(tracker, LOADED_ATTRIBUTE, None)
     if loaded is None:  # a tracker this hook did not load: count the stored rows
         new = list(_ORIGINAL_ADDITIONAL(self, session, tracker))
     else:
         new = list(itertools.islice(tracker.events, loaded, len(tracker.events)))
-    setattr(tracker, LOADED_ATTRIBUTE, len(tracker.events))
     return iter(new)
 
 

@@ -112,17 +112,25 @@ def erased_at(engine: sa.engine.Engine, sender_id: str) -> float | None:
 def erased_at_in_session(store: SQLTrackerStore, session: Any, sender_id: str
                          ) -> float | None:
     """`erased_at` on PostgreSQL, inside the save's transaction: a checkout, a ping
-    and a rollback fewer per save than a connection of its own (and no failed
-    statement where the console has not created its tables). Once the table has
-    been seen it is assumed to stay."""
+    and a rollback fewer per save than a connection of its own, and no failed
+    statement where the console has not created its tables or Rasa's role may not
+    read them (both: no tombstones, as before). Once the table has been seen readable
+    it is read without that check; if it then fails (dropped while Rasa runs), this
+    save fails, the channel answers 503 and the next save checks again."""
     if not getattr(store, TOMBSTONES_FOUND, False):
-        if not session.execute(sa.text("SELECT to_regclass(:t) IS NOT NULL"),
-                               {"t": TOMBSTONES}).scalar():
+        readable = session.execute(sa.text(
+            "SELECT CASE WHEN to_regclass(:t) IS NULL THEN false "
+            "ELSE has_table_privilege(:t, 'SELECT') END"), {"t": TOMBSTONES}).scalar()
+        if not readable:
             return None
         setattr(store, TOMBSTONES_FOUND, True)
-    return session.execute(
-        sa.text(f"SELECT MAX(erased_at) FROM {TOMBSTONES} WHERE sender_hash = :h"),
-        {"h": sender_hash(sender_id)}).scalar()
+    try:
+        return session.execute(
+            sa.text(f"SELECT MAX(erased_at) FROM {TOMBSTONES} WHERE sender_hash = :h"),
+            {"h": sender_hash(sender_id)}).scalar()
+    except sa.exc.DBAPIError:
+        setattr(store, TOMBSTONES_FOUND, False)
+        raise
 
 
 def additional_events(self: SQLTrackerStore, session: Any, tracker: DialogueStateTracker

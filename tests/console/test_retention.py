@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -115,6 +116,37 @@ def test_without_console_tables_the_store_saves_on_postgresql(databases):
                 if isinstance(e, UserUttered)] == ["hi", "hi again"]
     finally:
         store.engine.dispose()
+        sqlite_store.uninstall()
+        bounded_store.uninstall()
+
+
+def test_a_tombstone_table_dropped_while_rasa_runs_fails_one_save_on_postgresql(databases):
+    """Seen once, the tombstone table is read without checking; dropped (a console
+    downgrade), that save fails (the channel answers 503, nothing half-written) and the
+    next one checks again and goes on."""
+    from staff_console.db import make_engine
+    from staff_console.migrate import upgrade
+
+    url = databases.new("postgresql")
+    console = make_engine(url)
+    upgrade(console)
+    bounded_store.install()
+    sqlite_store.install()
+    store = tracker_store(url)
+    try:
+        tracker = DialogueStateTracker.from_events("v", [UserUttered("hi")])
+        asyncio.run(store.save(tracker))
+        with console.begin() as conn:
+            conn.execute(sa.text("DROP TABLE console_erasure"))
+        tracker.update(UserUttered("hi again"))
+        with pytest.raises(sa.exc.DBAPIError):
+            asyncio.run(store.save(tracker))
+        asyncio.run(store.save(tracker))
+        assert [e.text for e in asyncio.run(store.retrieve("v")).events
+                if isinstance(e, UserUttered)] == ["hi", "hi again"]
+    finally:
+        store.engine.dispose()
+        console.dispose()
         sqlite_store.uninstall()
         bounded_store.uninstall()
 

@@ -119,3 +119,17 @@ def test_the_example_consumer_prints_the_escalation(stack: Stack,
     out, _ = consumer.communicate(timeout=60)
     assert consumer.returncode == 0
     assert f"ESCALATION urgent conversation={rest_id(sender)} channel=rest" in out
+
+
+def test_a_long_conversation_streams_each_event_once(stack: Stack) -> None:
+    """Past the bounded store's window (60 events, server/runtime/bounded_store.py)
+    each turn still streams exactly the events it adds: the stream equals the log."""
+    sender = f"long-stream-{uuid.uuid4()}"
+    texts = ["thanks", "which stretches help my back?", "hello",
+             "how long should I hold a plank", "what can you do?", "ok"]
+    for i in range(18):  # under the per-sender burst of 20; turns of unequal length
+        assert stack.say(sender, texts[i % len(texts)])
+    log = logged(stack.db_path, rest_id(sender))
+    assert len(log) > 60
+    streamed = asyncio.run(_drain(QUEUE, rest_id(sender), len(log) + 10, timeout=15))
+    assert [key(e) for e in streamed] == [key(e) for e in log]

@@ -12,6 +12,7 @@ import re
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import aiohttp
 import jwt
@@ -425,6 +426,48 @@ def test_the_log_is_indexed_for_long_conversations(topology: ProdTopology) -> No
             assert TYPE_INDEX in plan, plan
     finally:
         engine.dispose()
+
+
+def test_a_long_session_loads_the_same_window_from_postgresql_as_from_sqlite(
+        tmp_path: Path) -> None:
+    """The bounded store's lookups of older rows (tests/unit/test_bounded_store.py checks
+    them on SQLite against Rasa's own state) give the same tracker on PostgreSQL, with
+    the indexes deploy/launch.py builds."""
+    import psycopg2
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from deploy.launch import ensure_database
+    from server.runtime import bounded_store
+    from tests.unit.test_bounded_store import long_conversation, turn
+
+    domain = Domain.load("domain.yml")
+    name = f"sciaticalm_test_{uuid.uuid4().hex[:10]}"
+    ensure_database({"DB_HOST": PG["host"], "DB_PORT": str(PG["port"]), "DB_USER": PG["user"],
+                     "DB_PASSWORD": "", "DB_NAME": name})
+    events = long_conversation() + turn("one more", "ask_stretching")
+    bounded_store.install()
+    stores = [SQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "log.db")),
+              SQLTrackerStore(domain=domain, dialect="postgresql", host=PG["host"],
+                              port=PG["port"], username=PG["user"], db=name)]
+    try:
+        loaded = []
+        for store in stores:
+            asyncio.run(store.save(DialogueStateTracker.from_events("long", events)))
+            loaded.append(asyncio.run(store.retrieve("long")))
+        sqlite_tracker, postgresql_tracker = loaded
+        assert len(postgresql_tracker.events) < len(events) // 4
+        assert list(postgresql_tracker.events) == list(sqlite_tracker.events)
+    finally:
+        bounded_store.uninstall()
+        for store in stores:
+            store.engine.dispose()
+        conn = psycopg2.connect(dbname="postgres", **PG)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()
 
 
 def test_each_process_serves_its_own_metrics_and_the_edge_none(topology: ProdTopology) -> None:

@@ -256,7 +256,15 @@ def test_the_indexes_are_made_once_and_a_store_works_without_them(tmp_path: Path
 
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'log.db'}")
     SQLTrackerStore.Base.metadata.create_all(engine)
-    assert bounded_store.ensure_indexes(engine) and bounded_store.ensure_indexes(engine)
+    ddl: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute",
+                    lambda conn, cursor, sql, *rest: ddl.append(sql) if "INDEX" in sql else None)
+    assert not bounded_store.ensure_indexes(engine, build=False)  # only checks
+    assert ddl == []
+    assert bounded_store.ensure_indexes(engine)
+    assert len(ddl) == len(bounded_store.INDEXES["sqlite"])
+    assert bounded_store.ensure_indexes(engine)  # present: nothing more is built
+    assert len(ddl) == len(bounded_store.INDEXES["sqlite"])
     # A database that cannot take an index (here: no events table at all).
     empty = sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}")
     assert not bounded_store.ensure_indexes(empty)
