@@ -8,10 +8,13 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -30,6 +33,26 @@ def count(conn, table, sender=None):
     if sender is not None:
         stmt = stmt.where(table.c.sender_id == sender)
     return conn.execute(stmt).scalar()
+
+
+@contextmanager
+def rasa_store(url: str) -> Iterator[SQLTrackerStore]:
+    """Rasa's store on `url` with the runtime hooks that save a turn (the bounded window
+    and the erasure tombstones, server/runtime/)."""
+    bounded_store.install()
+    sqlite_store.install()
+    store = tracker_store(url)
+    try:
+        yield store
+    finally:
+        store.engine.dispose()
+        sqlite_store.uninstall()
+        bounded_store.uninstall()
+
+
+def user_texts(store: SQLTrackerStore, sender: str) -> list[str]:
+    tracker = asyncio.run(store.retrieve(sender))
+    return [e.text for e in tracker.events if isinstance(e, UserUttered)]
 
 
 def test_erasure_through_the_console(fresh):
@@ -71,10 +94,7 @@ def test_a_turn_in_flight_during_an_erasure_does_not_write_the_visitor_back(fres
     turn that began before the console erased the visitor: only the event stamped
     after the erasure is written, on SQLite (tombstone read on a connection of its own) and on
     PostgreSQL (read inside the save's transaction)."""
-    bounded_store.install()
-    sqlite_store.install()
-    store = tracker_store(fresh.url)
-    try:
+    with rasa_store(fresh.url) as store:
         sender = "in-flight-visitor"
         older = [UserUttered("my lower back hurts, I am Jane Doe", timestamp=time.time() - 60)]
         asyncio.run(store.save(DialogueStateTracker.from_events(sender, older)))
@@ -88,36 +108,23 @@ def test_a_turn_in_flight_during_an_erasure_does_not_write_the_visitor_back(fres
                                  .where(t.events.c.sender_id == sender)).scalars().all()
         assert [json.loads(row)["text"] for row in saved] == ["a new message"]
         # A visitor never erased keeps every event.
-        other = DialogueStateTracker.from_events("kept-visitor", older)
-        asyncio.run(store.save(other))
+        asyncio.run(store.save(DialogueStateTracker.from_events("kept-visitor", older)))
         other = asyncio.run(store.retrieve("kept-visitor"))
         other.update(UserUttered("a new message", timestamp=time.time() + 1))
         asyncio.run(store.save(other))
         with fresh.engine.connect() as conn:
             assert count(conn, t.events, "kept-visitor") == 2
-    finally:
-        store.engine.dispose()
-        sqlite_store.uninstall()
-        bounded_store.uninstall()
 
 
 def test_without_console_tables_the_store_saves_on_postgresql(databases):
     """A Rasa database the console never migrated: the tombstone lookup finds no
     table and the save goes on (no failed statement inside its transaction)."""
-    bounded_store.install()
-    sqlite_store.install()
-    store = tracker_store(databases.new("postgresql"))
-    try:
+    with rasa_store(databases.new("postgresql")) as store:
         tracker = DialogueStateTracker.from_events("v", [UserUttered("hi")])
         asyncio.run(store.save(tracker))
         tracker.update(UserUttered("hi again"))
         asyncio.run(store.save(tracker))
-        assert [e.text for e in asyncio.run(store.retrieve("v")).events
-                if isinstance(e, UserUttered)] == ["hi", "hi again"]
-    finally:
-        store.engine.dispose()
-        sqlite_store.uninstall()
-        bounded_store.uninstall()
+        assert user_texts(store, "v") == ["hi", "hi again"]
 
 
 def test_a_tombstone_table_dropped_while_rasa_runs_fails_one_save_on_postgresql(databases):
@@ -130,25 +137,19 @@ def test_a_tombstone_table_dropped_while_rasa_runs_fails_one_save_on_postgresql(
     url = databases.new("postgresql")
     console = make_engine(url)
     upgrade(console)
-    bounded_store.install()
-    sqlite_store.install()
-    store = tracker_store(url)
     try:
-        tracker = DialogueStateTracker.from_events("v", [UserUttered("hi")])
-        asyncio.run(store.save(tracker))
-        with console.begin() as conn:
-            conn.execute(sa.text("DROP TABLE console_erasure"))
-        tracker.update(UserUttered("hi again"))
-        with pytest.raises(sa.exc.DBAPIError):
+        with rasa_store(url) as store:
+            tracker = DialogueStateTracker.from_events("v", [UserUttered("hi")])
             asyncio.run(store.save(tracker))
-        asyncio.run(store.save(tracker))
-        assert [e.text for e in asyncio.run(store.retrieve("v")).events
-                if isinstance(e, UserUttered)] == ["hi", "hi again"]
+            with console.begin() as conn:
+                conn.execute(sa.text("DROP TABLE console_erasure"))
+            tracker.update(UserUttered("hi again"))
+            with pytest.raises(sa.exc.DBAPIError):
+                asyncio.run(store.save(tracker))
+            asyncio.run(store.save(tracker))
+            assert user_texts(store, "v") == ["hi", "hi again"]
     finally:
-        store.engine.dispose()
         console.dispose()
-        sqlite_store.uninstall()
-        bounded_store.uninstall()
 
 
 def test_reviewers_cannot_erase(fresh):
