@@ -40,7 +40,7 @@ from sqlalchemy.engine.url import make_url
 logger = logging.getLogger(__name__)
 BUSY_TIMEOUT = 30  # seconds
 TOMBSTONES = "console_erasure"
-TOMBSTONES_FOUND = "_sciaticalm_tombstones_found"  # store attribute: the table exists
+TOMBSTONES_FOUND = "_sciaticalm_tombstones_found"  # store attribute: the table is readable
 _ORIGINAL_ADDITIONAL = SQLTrackerStore._additional_events
 _previous_kwargs: Any = None
 _previous_additional: Any = None
