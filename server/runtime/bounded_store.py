@@ -191,9 +191,9 @@ class Statements:
 def statements(store: SQLTrackerStore) -> Statements:
     built = getattr(store, STATEMENTS_ATTRIBUTE, None)
     if built is None:
-        indexed = ensure_indexes(store.engine, build=store.engine.dialect.name == "sqlite")
-        built = Statements(store.SQLEvent.__table__,
-                           index_hint=indexed and store.engine.dialect.name == "sqlite")
+        sqlite = store.engine.dialect.name == "sqlite"
+        indexed = ensure_indexes(store.engine, build=sqlite)
+        built = Statements(store.SQLEvent.__table__, index_hint=sqlite and indexed)
         setattr(store, STATEMENTS_ATTRIBUTE, built)
     return built
 
@@ -263,15 +263,23 @@ def event_row(sender_id: str, event: Event) -> dict[str, Any]:
             "action_name": data.get("name"), "data": json.dumps(data)}
 
 
+def events_since_load(tracker: DialogueStateTracker) -> list[Event] | None:
+    """The events added since this hook loaded the tracker or last saved it; None for a
+    tracker it did not load."""
+    loaded = getattr(tracker, LOADED_ATTRIBUTE, None)
+    if loaded is None:
+        return None
+    return list(itertools.islice(tracker.events, loaded, len(tracker.events)))
+
+
 async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
     """Rasa's save with one insert statement for all new events (executemany) instead
     of an ORM object and a flushed INSERT per event."""
-    loaded = getattr(tracker, LOADED_ATTRIBUTE, None)
-    if self.event_broker is not None and loaded is not None:
+    new = events_since_load(tracker)
+    if self.event_broker is not None and new is not None:
         # Rasa's stream_events loads the tracker again to count what is new: the count
         # kept since the load gives the same events without a second read of the log.
-        await self._stream_new_events(self.event_broker, list(itertools.islice(
-            tracker.events, loaded, len(tracker.events))), tracker.sender_id)
+        await self._stream_new_events(self.event_broker, new, tracker.sender_id)
     else:
         await self.stream_events(tracker)
     insert = statements(self).insert  # first use: before this save's transaction begins
@@ -293,11 +301,9 @@ def additional_events(self: SQLTrackerStore, session: Any, tracker: DialogueStat
     Rasa saves a turn's tracker twice (after the user message, after the
     replies), so `save` moves the count on after each commit.
     """
-    loaded = getattr(tracker, LOADED_ATTRIBUTE, None)
-    if loaded is None:  # a tracker this hook did not load: count the stored rows
+    new = events_since_load(tracker)
+    if new is None:  # a tracker this hook did not load: count the stored rows
         new = list(_ORIGINAL_ADDITIONAL(self, session, tracker))
-    else:
-        new = list(itertools.islice(tracker.events, loaded, len(tracker.events)))
     return iter(new)
 
 

@@ -40,6 +40,7 @@ from sqlalchemy.engine.url import make_url
 logger = logging.getLogger(__name__)
 BUSY_TIMEOUT = 30  # seconds
 TOMBSTONES = "console_erasure"
+LATEST_ERASURE = sa.text(f"SELECT MAX(erased_at) FROM {TOMBSTONES} WHERE sender_hash = :h")
 TOMBSTONES_FOUND = "_sciaticalm_tombstones_found"  # store attribute: the table is readable
 _ORIGINAL_ADDITIONAL = SQLTrackerStore._additional_events
 _previous_kwargs: Any = None
@@ -102,9 +103,7 @@ def erased_at(engine: sa.engine.Engine, sender_id: str) -> float | None:
     """
     try:
         with engine.connect() as conn:
-            return conn.execute(
-                sa.text(f"SELECT MAX(erased_at) FROM {TOMBSTONES} WHERE sender_hash = :h"),
-                {"h": sender_hash(sender_id)}).scalar()
+            return conn.execute(LATEST_ERASURE, {"h": sender_hash(sender_id)}).scalar()
     except sa.exc.DBAPIError:  # no console tables in this database
         return None
 
@@ -125,9 +124,7 @@ def erased_at_in_session(store: SQLTrackerStore, session: Any, sender_id: str
             return None
         setattr(store, TOMBSTONES_FOUND, True)
     try:
-        return session.execute(
-            sa.text(f"SELECT MAX(erased_at) FROM {TOMBSTONES} WHERE sender_hash = :h"),
-            {"h": sender_hash(sender_id)}).scalar()
+        return session.execute(LATEST_ERASURE, {"h": sender_hash(sender_id)}).scalar()
     except sa.exc.DBAPIError:
         setattr(store, TOMBSTONES_FOUND, False)
         raise
