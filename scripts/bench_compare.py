@@ -1,5 +1,12 @@
 """Benchmark: stock Rasa, the embedded default and the production configuration,
-side by side in one run, under the same workloads (REST).
+side by side in one run, under the same workloads (REST). All three run at once and
+take turns: each timed workload is cut into SLICES slices, and in each slice every
+system runs its share, the first system changing from slice to slice, so that every
+ratio compares figures taken over the same minutes (on this shared virtual machine
+the speed drifts by 20-40% within a quarter of an hour; docs/performance.md,
+"Reading the runs"). Before anything is timed, every Rasa process (stock's, the
+embedded default's, each production replica) answers the same warm-up conversation,
+WARM_UP_CONVERSATION. The workloads:
 
 - round trip p50/p95 with 1 and 8 back-to-back clients (10-turn conversations);
 - the same for one client that pauses PAUSE seconds after each answer, as a visitor
@@ -7,10 +14,11 @@ side by side in one run, under the same workloads (REST).
   too), and two replicas behind round-robin are each idle half the time even with
   one back-to-back client (docs/performance.md, "Reading the runs");
 - latency growth over one 300-turn conversation: median of the last 20 turns
-  divided by the median of the first 20;
+  divided by the median of the first 20 (the systems take turns every 20 messages);
 - resident memory of every process;
-- the embedded default's Rasa process before and after the hostile-input set,
-  and before and after a soak of --soak short conversations (2 turns each).
+- the embedded default's Rasa process before and after the hostile-input set (before
+  the timed workloads), and before and after a soak of --soak short conversations
+  (2 turns each; after them, once the other systems are stopped).
 
 Stock Rasa is `rasa init`'s assistant with the same pinned Rasa (testkit/stock_rasa.py),
 trained once into var/stock-rasa. Writes its section of docs/performance.md itself
@@ -29,6 +37,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -45,6 +54,18 @@ from testkit.stock_rasa import stock_rasa  # noqa: E402
 from testkit.topology import ProdTopology  # noqa: E402
 
 GROWTH_WINDOW = 20
+#: Each timed workload is cut into this many slices; the systems take turns in each.
+SLICES = 3
+#: Each Rasa process answers this conversation before anything is timed. A process
+#: just started pays first-use costs through its first conversation (connections,
+#: code paths): about 5 ms a turn on this machine, on the embedded default and on a
+#: production replica alike (docs/performance.md, "Reading the runs"). None of these
+#: texts is in the timed workload, so no answer the timing reads is cached by it.
+WARM_UP_CONVERSATION = ["hi there", "which running shoes suit a sore back",
+                        "how long do I hold a side plank",
+                        "should I keep running when my back hurts", "what stretching should I do",
+                        "exercises for my core", "how many runs a week is enough",
+                        "my lower back aches after a long run", "thank you", "goodbye"]
 PAUSE = 0.3  # seconds between an answer and the next message, in the paced workload
 #: A visitor cannot send 300 turns back to back (server/channels/input_checks.py);
 #: stock Rasa has no such limit, so it is off here for the same workload.
@@ -52,10 +73,10 @@ NO_SENDER_LIMIT = {"SCIATICALM_RATE_LIMIT": "off"}
 
 
 def clients(url: str, n: int, turns_each: int, empty_ok: bool = False,
-            pause: float = 0.0) -> Recorder:
+            pause: float = 0.0, rec: Recorder | None = None) -> Recorder:
     """n clients, each sending `turns_each` messages in 10-turn conversations, back to
-    back or `pause` seconds after each answer."""
-    rec = Recorder(empty_ok)
+    back or `pause` seconds after each answer; timed into `rec` (a new one if None)."""
+    rec = rec if rec is not None else Recorder(empty_ok)
 
     def client(i: int) -> None:
         with requests.Session() as session:
@@ -70,20 +91,51 @@ def clients(url: str, n: int, turns_each: int, empty_ok: bool = False,
     return rec
 
 
-def growth(url: str, turns: int) -> tuple[float, float, int]:
-    """(median ms of the first 20 turns, of the last 20, errors) of one long conversation."""
-    sender = f"long-{uuid.uuid4().hex[:8]}"
-    times: list[float] = []
-    errors = 0
-    with requests.Session() as session:
-        for turn in range(turns):
-            start = time.perf_counter()
-            resp = session.post(url, json={"sender": sender, "message": TURNS[turn % 8]},
-                                timeout=120)
-            times.append((time.perf_counter() - start) * 1000)
-            errors += resp.status_code != 200
-    return (statistics.median(times[:GROWTH_WINDOW]), statistics.median(times[-GROWTH_WINDOW:]),
-            errors)
+def warm_up(urls: list[str]) -> None:
+    """WARM_UP_CONVERSATION on each Rasa process (its own URL), one conversation each."""
+    for url in urls:
+        sender = f"warm-up-{uuid.uuid4().hex[:8]}"
+        with requests.Session() as session:
+            for text in WARM_UP_CONVERSATION:
+                resp = session.post(url, json={"sender": sender, "message": text}, timeout=120)
+                resp.raise_for_status()
+
+
+def wake(urls: list[str]) -> None:
+    """One untimed message to each Rasa process, right before a system's slice: a
+    process that sat idle while the others ran answers its first message 5-10 ms more
+    slowly on this machine, and that turn would otherwise fall among every system's
+    slowest few (the p95 of 60 turns), making all three alike."""
+    for url in urls:
+        requests.post(url, json={"sender": f"wake-{uuid.uuid4().hex[:8]}",
+                                 "message": "hello"}, timeout=120).raise_for_status()
+
+
+def growth(urls: list[str], processes: list[list[str]], turns: int
+           ) -> list[tuple[float, float, int]]:
+    """One long conversation on each URL, the URLs taking turns every GROWTH_WINDOW
+    messages (so every system is timed over the same minutes, and each window of 20
+    is sent back to back after a wake()): per URL (median ms of the first 20 turns, of the last 20,
+    errors)."""
+    senders = [f"long-{uuid.uuid4().hex[:8]}" for _ in urls]
+    times: list[list[float]] = [[] for _ in urls]
+    errors = [0 for _ in urls]
+    sessions = [requests.Session() for _ in urls]
+    try:
+        for block_start in range(0, turns, GROWTH_WINDOW):
+            for i, url in enumerate(urls):
+                wake(processes[i])
+                for turn in range(block_start, min(block_start + GROWTH_WINDOW, turns)):
+                    start = time.perf_counter()
+                    resp = sessions[i].post(url, json={"sender": senders[i],
+                                                       "message": TURNS[turn % 8]}, timeout=120)
+                    times[i].append((time.perf_counter() - start) * 1000)
+                    errors[i] += resp.status_code != 200
+    finally:
+        for session in sessions:
+            session.close()
+    return [(statistics.median(t[:GROWTH_WINDOW]), statistics.median(t[-GROWTH_WINDOW:]), e)
+            for t, e in zip(times, errors, strict=True)]
 
 
 def hostile(url: str) -> int:
@@ -140,28 +192,58 @@ class Figures(dict):
     """name -> figure for one system."""
 
 
-def measure(name: str, url: str, memory: Callable[[], dict[str, float]],
-            args: argparse.Namespace, empty_ok: bool = False) -> Figures:
-    figures = Figures()
-    requests.post(url, json={"sender": "warmup", "message": "hello"}, timeout=120)
-    for n in (1, 8):
-        rec = clients(url, n, args.turns_each * (2 if n == 1 else 1), empty_ok)
-        figures[f"p50-{n}"], figures[f"p95-{n}"] = pct(rec.latencies, 50), pct(rec.latencies, 95)
-        figures[f"errors-{n}"], figures[f"empty-{n}"] = rec.errors, rec.empty
-        print(f"{name}: {n} clients p50 {figures[f'p50-{n}']:.0f} ms, "
-              f"p95 {figures[f'p95-{n}']:.0f} ms, errors {rec.errors}, "
-              f"empty replies {rec.empty}", flush=True)
-    rec = clients(url, 1, args.turns_each * 2, empty_ok, pause=PAUSE)
-    figures["p50-paced"], figures["p95-paced"] = pct(rec.latencies, 50), pct(rec.latencies, 95)
-    figures["errors-paced"] = rec.errors
-    print(f"{name}: 1 client, {PAUSE} s pauses, p50 {figures['p50-paced']:.0f} ms, "
-          f"p95 {figures['p95-paced']:.0f} ms, errors {rec.errors}", flush=True)
-    first, last, errors = growth(url, args.long_turns)
-    figures.update(first=first, last=last, growth=last / first, growth_errors=errors)
-    print(f"{name}: {args.long_turns} turns, first 20 {first:.0f} ms, last 20 {last:.0f} ms "
-          f"(x{last / first:.2f})", flush=True)
-    figures["memory"] = memory()
-    return figures
+@dataclass
+class System:
+    """One system under test: `url` its front door, `processes` the REST URL of each
+    Rasa process behind it (for the warm-up)."""
+
+    name: str
+    short: str
+    url: str
+    memory: Callable[[], dict[str, float]]
+    processes: list[str]
+    empty_ok: bool = False
+
+
+def in_turn(systems: list[System], slice_no: int) -> list[System]:
+    """The systems in the order of one slice: the first one moves on each slice."""
+    k = slice_no % len(systems)
+    return systems[k:] + systems[:k]
+
+
+def measure_all(systems: list[System], args: argparse.Namespace) -> dict[str, Figures]:
+    """Every timed workload, cut into SLICES slices in which the systems take turns, so
+    that all of them are timed over the same minutes of a machine whose speed drifts."""
+    for system in systems:
+        warm_up(system.processes)
+    workloads = {"1": (1, args.turns_each * 2, 0.0), "8": (8, args.turns_each, 0.0),
+                 "paced": (1, args.turns_each * 2, PAUSE)}
+    recorders = {s.name: {key: Recorder(s.empty_ok) for key in workloads} for s in systems}
+    results = {s.name: Figures() for s in systems}
+    for key, (n, turns_each, pause) in workloads.items():
+        for slice_no in range(SLICES):
+            for system in in_turn(systems, slice_no):
+                wake(system.processes)
+                clients(system.url, n, turns_each // SLICES, system.empty_ok, pause,
+                        recorders[system.name][key])
+        for system in systems:
+            rec, figures = recorders[system.name][key], results[system.name]
+            figures[f"p50-{key}"], figures[f"p95-{key}"] = (pct(rec.latencies, 50),
+                                                            pct(rec.latencies, 95))
+            figures[f"errors-{key}"], figures[f"empty-{key}"] = rec.errors, rec.empty
+            print(f"{system.short}: workload {key} (clients, or paced): p50 "
+                  f"{figures[f'p50-{key}']:.0f} ms, p95 {figures[f'p95-{key}']:.0f} ms, "
+                  f"errors {rec.errors}, empty replies {rec.empty}", flush=True)
+    for system, (first, last, errors) in zip(
+            systems, growth([s.url for s in systems], [s.processes for s in systems],
+                            args.long_turns), strict=True):
+        results[system.name].update(first=first, last=last, growth=last / first,
+                                    growth_errors=errors)
+        print(f"{system.short}: {args.long_turns} turns, first 20 {first:.0f} ms, last 20 "
+              f"{last:.0f} ms (x{last / first:.2f})", flush=True)
+    for system in systems:
+        results[system.name]["memory"] = system.memory()
+    return results
 
 
 def system_rows(name: str, f: Figures, stock: Figures | None) -> list[str]:
@@ -187,52 +269,56 @@ def main() -> None:
     parser.add_argument("--soak", type=int, default=10_000)
     parser.add_argument("--skip-prod", action="store_true")
     args = parser.parse_args()
-    results: dict[str, Figures] = {}
     soak_line = hostile_line = ""
-    with tempfile.TemporaryDirectory() as tmp:
-        with stock_rasa(Path(tmp) / "stock") as stock:
-            results["stock Rasa (`rasa init`)"] = measure(
-                "stock", stock.rest_url, lambda: {"Rasa": tree_rss_mb(stock.proc.pid)}, args,
-                empty_ok=True)
-        with rasa_stack(Path(tmp) / "embedded", env=NO_SENDER_LIMIT) as stack:
-            def embedded_memory() -> dict[str, float]:
-                out = {"Rasa": tree_rss_mb(stack.rasa_proc.pid)}
-                if stack.action_proc is not None:
-                    out["action server"] = tree_rss_mb(stack.action_proc.pid)
-                return out
+    with tempfile.TemporaryDirectory() as tmp, stock_rasa(Path(tmp) / "stock") as stock, \
+            rasa_stack(Path(tmp) / "embedded", env=NO_SENDER_LIMIT) as stack:
+        def embedded_memory() -> dict[str, float]:
+            out = {"Rasa": tree_rss_mb(stack.rasa_proc.pid)}
+            if stack.action_proc is not None:
+                out["action server"] = tree_rss_mb(stack.action_proc.pid)
+            return out
 
-            requests.post(stack.rest_url, json={"sender": "w", "message": "hello"}, timeout=120)
-            start_mb = tree_rss_mb(stack.rasa_proc.pid)
-            server_errors = hostile(stack.rest_url)
-            after_hostile = tree_rss_mb(stack.rasa_proc.pid)
-            hostile_line = (f"- Hostile-input set ×3 on the embedded default: Rasa "
-                            f"{start_mb:.0f} MB → {after_hostile:.0f} MB "
-                            f"({after_hostile / start_mb - 1:+.1%}); "
-                            f"5xx answers: {server_errors}.")
-            print(hostile_line, flush=True)
-            results["embedded default"] = measure("embedded", stack.rest_url,
-                                                  embedded_memory, args)
-            before_soak = tree_rss_mb(stack.rasa_proc.pid)
-            errors, seconds = soak(stack.rest_url, args.soak)
-            after_soak = tree_rss_mb(stack.rasa_proc.pid)
-            soak_line = (f"- Soak of {args.soak:,} two-turn conversations (8 clients, "
-                         f"{seconds:.0f} s, {errors} errors) on the embedded default: Rasa "
-                         f"{before_soak:.0f} MB → {after_soak:.0f} MB "
-                         f"({after_soak / before_soak - 1:+.1%}; {after_soak / start_mb - 1:+.1%} "
-                         f"from start-up).")
-            print(soak_line, flush=True)
-        if not args.skip_prod:
-            topo = start_production(Path(tmp))
-            try:
+        requests.post(stack.rest_url, json={"sender": "w", "message": "hello"}, timeout=120)
+        start_mb = tree_rss_mb(stack.rasa_proc.pid)
+        server_errors = hostile(stack.rest_url)
+        after_hostile = tree_rss_mb(stack.rasa_proc.pid)
+        hostile_line = (f"- Hostile-input set ×3 on the embedded default: Rasa "
+                        f"{start_mb:.0f} MB → {after_hostile:.0f} MB "
+                        f"({after_hostile / start_mb - 1:+.1%}); "
+                        f"5xx answers: {server_errors}.")
+        print(hostile_line, flush=True)
+        systems = [
+            System("stock Rasa (`rasa init`)", "stock", stock.rest_url,
+                   lambda: {"Rasa": tree_rss_mb(stock.proc.pid)}, [stock.rest_url],
+                   empty_ok=True),
+            System("embedded default", "embedded", stack.rest_url, embedded_memory,
+                   [stack.rest_url])]
+        topo = None if args.skip_prod else start_production(Path(tmp))
+        try:
+            if topo is not None:
+                running = topo
 
                 def prod_memory() -> dict[str, float]:
-                    return {name: tree_rss_mb(pid) for name, pid in topo.child_pids().items()}
+                    return {name: tree_rss_mb(pid) for name, pid in running.child_pids().items()}
 
-                results["production (nginx, 2 replicas)"] = measure(
-                    "prod", topo.rest_url, prod_memory, args)
-            finally:
+                systems.append(System(
+                    "production (nginx, 2 replicas)", "prod", topo.rest_url, prod_memory,
+                    [f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+                     for port in topo.rasa_ports]))
+            results = measure_all(systems, args)
+        finally:
+            if topo is not None:
                 topo.stop()
                 topo.drop_database()
+        before_soak = tree_rss_mb(stack.rasa_proc.pid)
+        errors, seconds = soak(stack.rest_url, args.soak)
+        after_soak = tree_rss_mb(stack.rasa_proc.pid)
+        soak_line = (f"- Soak of {args.soak:,} two-turn conversations (8 clients, "
+                     f"{seconds:.0f} s, {errors} errors) on the embedded default: Rasa "
+                     f"{before_soak:.0f} MB → {after_soak:.0f} MB "
+                     f"({after_soak / before_soak - 1:+.1%}; {after_soak / start_mb - 1:+.1%} "
+                     f"from start-up).")
+        print(soak_line, flush=True)
     stock_figures = results["stock Rasa (`rasa init`)"]
     rows = [f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
             f"{os.cpu_count()} cores by `scripts/bench_compare.py` (`make bench-compare`); "
