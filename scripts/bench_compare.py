@@ -2,11 +2,13 @@
 side by side in one run, under the same workloads (REST). All three run at once and
 take turns: each timed workload is cut into SLICES slices, and in each slice every
 system runs its share, the first system changing from slice to slice, so that every
-ratio compares figures taken over the same minutes (on this shared virtual machine
-the speed drifts by 20-40% within a quarter of an hour; docs/performance.md,
-"Reading the runs"). Before anything is timed, every Rasa process (stock's, the
-embedded default's, each production replica) answers the same warm-up conversation,
-WARM_UP_CONVERSATION. The workloads:
+ratio of p50s and p95s compares turns timed over the same minutes (on this shared
+virtual machine, production's one-client p50 was 33 ms in one run and 49 ms in a run
+of the same code 34 minutes later; docs/performance.md, "Reading the runs"). Before
+anything is timed, every Rasa process (stock's, the embedded default's, each
+production replica) answers the same warm-up conversation, WARM_UP_CONVERSATION, and
+it gets one untimed message of that conversation right before each of its slices.
+The workloads:
 
 - round trip p50/p95 with 1 and 8 back-to-back clients (10-turn conversations);
 - the same for one client that pauses PAUSE seconds after each answer, as a visitor
@@ -14,7 +16,8 @@ WARM_UP_CONVERSATION. The workloads:
   too), and two replicas behind round-robin are each idle half the time even with
   one back-to-back client (docs/performance.md, "Reading the runs");
 - latency growth over one 300-turn conversation: median of the last 20 turns
-  divided by the median of the first 20 (the systems take turns every 20 messages);
+  divided by the median of the first 20 (a ratio within one system: each system's
+  conversation is sent back to back, one system after the other);
 - resident memory of every process;
 - the embedded default's Rasa process before and after the hostile-input set (before
   the timed workloads), and before and after a soak of --soak short conversations
@@ -108,34 +111,26 @@ def wake(urls: list[str]) -> None:
     slowest few (the p95 of 60 turns), making all three alike."""
     for url in urls:
         requests.post(url, json={"sender": f"wake-{uuid.uuid4().hex[:8]}",
-                                 "message": "hello"}, timeout=120).raise_for_status()
+                                 "message": WARM_UP_CONVERSATION[0]},
+                      timeout=120).raise_for_status()
 
 
-def growth(urls: list[str], processes: list[list[str]], turns: int
-           ) -> list[tuple[float, float, int]]:
-    """One long conversation on each URL, the URLs taking turns every GROWTH_WINDOW
-    messages (so every system is timed over the same minutes, and each window of 20
-    is sent back to back after a wake()): per URL (median ms of the first 20 turns, of the last 20,
-    errors)."""
-    senders = [f"long-{uuid.uuid4().hex[:8]}" for _ in urls]
-    times: list[list[float]] = [[] for _ in urls]
-    errors = [0 for _ in urls]
-    sessions = [requests.Session() for _ in urls]
-    try:
-        for block_start in range(0, turns, GROWTH_WINDOW):
-            for i, url in enumerate(urls):
-                wake(processes[i])
-                for turn in range(block_start, min(block_start + GROWTH_WINDOW, turns)):
-                    start = time.perf_counter()
-                    resp = sessions[i].post(url, json={"sender": senders[i],
-                                                       "message": TURNS[turn % 8]}, timeout=120)
-                    times[i].append((time.perf_counter() - start) * 1000)
-                    errors[i] += resp.status_code != 200
-    finally:
-        for session in sessions:
-            session.close()
-    return [(statistics.median(t[:GROWTH_WINDOW]), statistics.median(t[-GROWTH_WINDOW:]), e)
-            for t, e in zip(times, errors, strict=True)]
+def growth(url: str, turns: int) -> tuple[float, float, int]:
+    """(median ms of the first 20 turns, of the last 20, errors) of one long conversation,
+    sent back to back. Not interleaved with the other systems: growth is a ratio within
+    one system, and taking turns would put minutes between its first and last 20."""
+    sender = f"long-{uuid.uuid4().hex[:8]}"
+    times: list[float] = []
+    errors = 0
+    with requests.Session() as session:
+        for turn in range(turns):
+            start = time.perf_counter()
+            resp = session.post(url, json={"sender": sender, "message": TURNS[turn % 8]},
+                                timeout=120)
+            times.append((time.perf_counter() - start) * 1000)
+            errors += resp.status_code != 200
+    return (statistics.median(times[:GROWTH_WINDOW]), statistics.median(times[-GROWTH_WINDOW:]),
+            errors)
 
 
 def hostile(url: str) -> int:
@@ -218,6 +213,9 @@ def measure_all(systems: list[System], args: argparse.Namespace) -> dict[str, Fi
         warm_up(system.processes)
     workloads = {"1": (1, args.turns_each * 2, 0.0), "8": (8, args.turns_each, 0.0),
                  "paced": (1, args.turns_each * 2, PAUSE)}
+    if args.turns_each % (SLICES * len(TURNS)):
+        raise SystemExit(f"--turns-each must be a multiple of {SLICES * len(TURNS)}: every "
+                         "slice sends whole conversations")
     recorders = {s.name: {key: Recorder(s.empty_ok) for key in workloads} for s in systems}
     results = {s.name: Figures() for s in systems}
     for key, (n, turns_each, pause) in workloads.items():
@@ -234,9 +232,9 @@ def measure_all(systems: list[System], args: argparse.Namespace) -> dict[str, Fi
             print(f"{system.short}: workload {key} (clients, or paced): p50 "
                   f"{figures[f'p50-{key}']:.0f} ms, p95 {figures[f'p95-{key}']:.0f} ms, "
                   f"errors {rec.errors}, empty replies {rec.empty}", flush=True)
-    for system, (first, last, errors) in zip(
-            systems, growth([s.url for s in systems], [s.processes for s in systems],
-                            args.long_turns), strict=True):
+    for system in systems:
+        wake(system.processes)
+        first, last, errors = growth(system.url, args.long_turns)
         results[system.name].update(first=first, last=last, growth=last / first,
                                     growth_errors=errors)
         print(f"{system.short}: {args.long_turns} turns, first 20 {first:.0f} ms, last 20 "
@@ -278,7 +276,8 @@ def main() -> None:
                 out["action server"] = tree_rss_mb(stack.action_proc.pid)
             return out
 
-        requests.post(stack.rest_url, json={"sender": "w", "message": "hello"}, timeout=120)
+        requests.post(stack.rest_url, json={"sender": "w", "message": WARM_UP_CONVERSATION[0]},
+                      timeout=120)
         start_mb = tree_rss_mb(stack.rasa_proc.pid)
         server_errors = hostile(stack.rest_url)
         after_hostile = tree_rss_mb(stack.rasa_proc.pid)
@@ -308,8 +307,10 @@ def main() -> None:
             results = measure_all(systems, args)
         finally:
             if topo is not None:
-                topo.stop()
-                topo.drop_database()
+                try:
+                    topo.stop()
+                finally:
+                    topo.drop_database()
         before_soak = tree_rss_mb(stack.rasa_proc.pid)
         errors, seconds = soak(stack.rest_url, args.soak)
         after_soak = tree_rss_mb(stack.rasa_proc.pid)
