@@ -94,12 +94,12 @@ def clients(url: str, n: int, turns_each: int, empty_ok: bool = False,
     return rec
 
 
-def warm_up(urls: list[str]) -> None:
-    """WARM_UP_CONVERSATION on each Rasa process (its own URL), one conversation each."""
+def warm_up(urls: list[str], texts: list[str] = WARM_UP_CONVERSATION) -> None:
+    """`texts` as one untimed conversation on each Rasa process (its own URL)."""
     for url in urls:
         sender = f"warm-up-{uuid.uuid4().hex[:8]}"
         with requests.Session() as session:
-            for text in WARM_UP_CONVERSATION:
+            for text in texts:
                 resp = session.post(url, json={"sender": sender, "message": text}, timeout=120)
                 resp.raise_for_status()
 
@@ -109,10 +109,7 @@ def wake(urls: list[str]) -> None:
     process that sat idle while the others ran answers its first message 5-10 ms more
     slowly on this machine, and that turn would otherwise fall among every system's
     slowest few (the p95 of 60 turns), making all three alike."""
-    for url in urls:
-        requests.post(url, json={"sender": f"wake-{uuid.uuid4().hex[:8]}",
-                                 "message": WARM_UP_CONVERSATION[0]},
-                      timeout=120).raise_for_status()
+    warm_up(urls, WARM_UP_CONVERSATION[:1])
 
 
 def growth(url: str, turns: int) -> tuple[float, float, int]:
@@ -213,9 +210,6 @@ def measure_all(systems: list[System], args: argparse.Namespace) -> dict[str, Fi
         warm_up(system.processes)
     workloads = {"1": (1, args.turns_each * 2, 0.0), "8": (8, args.turns_each, 0.0),
                  "paced": (1, args.turns_each * 2, PAUSE)}
-    if args.turns_each % (SLICES * len(TURNS)):
-        raise SystemExit(f"--turns-each must be a multiple of {SLICES * len(TURNS)}: every "
-                         "slice sends whole conversations")
     recorders = {s.name: {key: Recorder(s.empty_ok) for key in workloads} for s in systems}
     results = {s.name: Figures() for s in systems}
     for key, (n, turns_each, pause) in workloads.items():
@@ -267,6 +261,9 @@ def main() -> None:
     parser.add_argument("--soak", type=int, default=10_000)
     parser.add_argument("--skip-prod", action="store_true")
     args = parser.parse_args()
+    if args.turns_each % (SLICES * len(TURNS)):
+        parser.error(f"--turns-each must be a multiple of {SLICES * len(TURNS)}: every slice "
+                     "sends whole conversations")
     soak_line = hostile_line = ""
     with tempfile.TemporaryDirectory() as tmp, stock_rasa(Path(tmp) / "stock") as stock, \
             rasa_stack(Path(tmp) / "embedded", env=NO_SENDER_LIMIT) as stack:
@@ -276,8 +273,7 @@ def main() -> None:
                 out["action server"] = tree_rss_mb(stack.action_proc.pid)
             return out
 
-        requests.post(stack.rest_url, json={"sender": "w", "message": WARM_UP_CONVERSATION[0]},
-                      timeout=120)
+        warm_up([stack.rest_url], WARM_UP_CONVERSATION[:1])
         start_mb = tree_rss_mb(stack.rasa_proc.pid)
         server_errors = hostile(stack.rest_url)
         after_hostile = tree_rss_mb(stack.rasa_proc.pid)
